@@ -1,0 +1,37 @@
+"""Example inputs that need no download.
+
+The built-in portrait is matplotlib's sample photo of Grace Hopper (a U.S. Navy official
+photograph, public domain), installed with matplotlib. Developers also find real test
+portraits in the shared assets folder next to the repository when it is there.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
+
+
+def example_portrait_path() -> Path:
+    """Path of the built-in example portrait (a 512x600 colour photo)."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+    if not path.is_file():
+        raise ValueError(f"the example portrait is missing from matplotlib ({path}); "
+                         "reinstall matplotlib or pass --image")
+    return path
+
+
+def shared_assets_dir() -> Path | None:
+    """`<repo>/../shared/assets` when it exists (developer checkouts), else None."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "assets"
+    return path if path.is_dir() else None
+
+
+def shared_portraits() -> list[Path]:
+    """The portrait images under shared/assets/portraits, sorted; [] without the folder."""
+    root = shared_assets_dir()
+    folder = root / "portraits" if root is not None else None
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)

@@ -1,0 +1,126 @@
+"""Eyes: irises moved inside the eye opening for gaze, a lash line for closed lids.
+
+The dense warp already pulls the lid skin over the eye for a blink (the basis moves the
+upper lid onto the lower one). What a warp cannot do is move the iris independently of
+the lids, so per eye we keep (once per portrait) the eye with its iris inpainted away
+(the "sclera plate") and the iris as a round patch; per frame the plate is warped with
+the face, the iris patch is placed at the target iris centre, and the result is clipped
+by the target lid contour. Both fade in with how far the iris moved, so the portrait's
+own eyes are reproduced exactly at its own motion.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..face import topology as T
+from ..latent import FaceLatent
+
+EYES = (("left", T.LEFT_IRIS), ("right", T.RIGHT_IRIS))
+
+
+def _contour(side: str) -> np.ndarray:
+    up, lo = T.lid_pairs(side)
+    return np.concatenate([up, lo[::-1][1:-1]])
+
+
+class _Eye:
+    def __init__(self, side: str, iris, src: np.ndarray, image: np.ndarray, face_px: float):
+        self.side, self.iris, self.contour = side, list(iris), _contour(side)
+        up, lo = T.lid_pairs(side)
+        self.up, self.lo = list(up), list(lo)
+        self.centre0 = src[self.iris[0]].copy()
+        self.radius = float(np.linalg.norm(src[self.iris[1:]] - self.centre0, axis=1).mean())
+        self.radius = float(np.clip(self.radius, 0.02 * face_px, 0.07 * face_px))
+        self.open0 = self._opening(src)
+        r = int(np.ceil(self.radius * 1.6))
+        cx, cy = np.round(self.centre0).astype(int)
+        h, w = image.shape[:2]
+        self.box = (max(cx - r, 0), max(cy - r, 0), min(cx + r + 1, w), min(cy + r + 1, h))
+        x0, y0, x1, y1 = self.box
+        ys, xs = np.mgrid[y0:y1, x0:x1] + 0.5
+        dist = np.hypot(xs - self.centre0[0], ys - self.centre0[1])
+        opening = self._mask(src, image.shape[:2])[y0:y1, x0:x1]
+        disk = np.clip(self.radius + 0.5 - dist, 0, 1)
+        self.patch = image[y0:y1, x0:x1].astype(np.float32)
+        self.patch_alpha = (disk * opening)[..., None]
+
+    def _opening(self, pts: np.ndarray) -> float:
+        return float(np.linalg.norm(pts[self.lo[2:7]] - pts[self.up[2:7]], axis=1).mean())
+
+    def _mask(self, pts: np.ndarray, shape) -> np.ndarray:
+        mask = np.zeros(shape, np.uint8)
+        cv2.fillPoly(mask, [(pts[self.contour] * 16).round().astype(np.int32)], 255,
+                     cv2.LINE_AA, shift=4)
+        return mask.astype(np.float32) / 255.0
+
+    def inpaint_iris(self, plate: np.ndarray) -> None:
+        """Remove this iris from `plate` in place (Telea inpainting inside the eye)."""
+        hole = np.zeros(plate.shape[:2], np.uint8)
+        cv2.circle(hole, tuple(np.round(self.centre0).astype(int)),
+                   int(np.ceil(self.radius * 1.15)), 1, -1)
+        plate[:] = cv2.inpaint(plate, hole, 3, cv2.INPAINT_TELEA)
+
+
+class EyeRenderer:
+    def __init__(self, latent: FaceLatent, geometry, canvas_image: np.ndarray):
+        self.face_px = latent.scale_px * geometry.canvas.scale
+        src = geometry.source_full
+        self.eyes = [_Eye(s, iris, src, canvas_image, self.face_px) for s, iris in EYES]
+        self.sclera = canvas_image.copy()
+        for eye in self.eyes:
+            eye.inpaint_iris(self.sclera)
+        self.src = src
+
+    def paint(self, frame: np.ndarray, target: np.ndarray, src_map: np.ndarray,
+              motion_row: np.ndarray) -> None:
+        """Paint both eyes into `frame` in place. target (478, 2) px; src_map (H, W, 2)."""
+        for eye in self.eyes:
+            self._gaze(eye, frame, target, src_map)
+            self._lashes(eye, frame, target)
+
+    def _gaze(self, eye: _Eye, frame, target, src_map) -> None:
+        corners = [eye.up[0], eye.up[-1]]
+        carried = eye.centre0 + (target[corners] - self.src[corners]).mean(0)
+        shift = target[eye.iris[0]] - carried
+        w = float(np.clip(np.linalg.norm(shift) / (0.25 * eye.radius), 0, 1))
+        if w <= 0.0:
+            return
+        pad = int(np.ceil(eye.radius * 1.5))
+        h, wd = frame.shape[:2]
+        pts = target[eye.contour]
+        x0, y0 = np.maximum(np.floor(pts.min(0)).astype(int) - pad, 0)
+        x1, y1 = np.minimum(np.ceil(pts.max(0)).astype(int) + pad, [wd, h])
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return
+        m = src_map[y0:y1, x0:x1]
+        sclera = cv2.remap(self.sclera, m[..., 0], m[..., 1], cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        bx0, by0, _, _ = eye.box
+        move = np.float32([[1, 0, bx0 - x0 + shift[0] + (carried - eye.centre0)[0]],
+                           [0, 1, by0 - y0 + shift[1] + (carried - eye.centre0)[1]]])
+        size = (x1 - x0, y1 - y0)
+        iris = cv2.warpAffine(eye.patch, move, size, flags=cv2.INTER_LINEAR)
+        ia = cv2.warpAffine(eye.patch_alpha[..., 0], move, size, flags=cv2.INTER_LINEAR)[..., None]
+        eye_mask = eye._mask(target - [x0, y0], (y1 - y0, x1 - x0))[..., None] * w
+        inner = sclera * (1 - ia) + iris * ia
+        box = frame[y0:y1, x0:x1].astype(np.float32)
+        frame[y0:y1, x0:x1] = (box * (1 - eye_mask) + inner * eye_mask).round().astype(np.uint8)
+
+    def _lashes(self, eye: _Eye, frame, target) -> None:
+        """A soft dark line along the lid seam as the eye closes beyond the portrait's own."""
+        ratio = eye._opening(target) / max(eye.open0, 1e-3)
+        strength = float(np.clip((0.7 - ratio) / 0.5, 0, 1)) * 0.75
+        if strength <= 0.0:
+            return
+        seam = 0.6 * target[eye.up] + 0.4 * target[eye.lo]
+        layer = np.zeros(frame.shape[:2], np.uint8)
+        thick = max(1, int(round(0.012 * self.face_px)))
+        cv2.polylines(layer, [(seam * 16).round().astype(np.int32)], False, 255, thick,
+                      cv2.LINE_AA, shift=4)
+        x0, y0 = np.maximum(np.floor(seam.min(0)).astype(int) - 3 * thick, 0)
+        x1, y1 = np.ceil(seam.max(0)).astype(int) + 3 * thick
+        a = cv2.GaussianBlur(layer[y0:y1, x0:x1].astype(np.float32) / 255.0, (0, 0),
+                             0.6 * thick)[..., None] * strength
+        box = frame[y0:y1, x0:x1].astype(np.float32)
+        frame[y0:y1, x0:x1] = (box * (1 - a) + 0.25 * box * a).round().astype(np.uint8)

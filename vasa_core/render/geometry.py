@@ -1,0 +1,158 @@
+"""Where every control point of a portrait goes for a motion (batched, torch).
+
+Control points, in source-canvas pixels (N, 2):
+  * the 468 face-mesh landmarks: moved by the full model, pose(identity + basis . e);
+    projecting the rotated 3-D mesh gives depth-aware parallax (the nose swings further
+    than the cheeks). Irises are not control points: eyes.py moves them.
+  * head-proxy points on an ellipsoid around the skull, outside the face: rigid head
+    motion, so hair and ears follow the head;
+  * a ring beyond the head silhouette whose motion fades out below the chin (the neck),
+  * anchors on the canvas border and the torso: never move.
+Their displacements are interpolated densely by warp.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..face.basis import expression_basis, gaze_offsets
+from ..face.fit import transform_from_pose
+from ..latent import EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE, FaceLatent
+
+N_MESH = 468
+HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
+HEAD_RADII = np.array([0.62, 0.82, 0.72])
+
+
+@dataclass
+class Canvas:
+    """A square source region (x0, y0, side) in portrait pixels, rendered at `size` px."""
+
+    x0: float
+    y0: float
+    side: float
+    size: int
+
+    @property
+    def scale(self) -> float:
+        return self.size / self.side
+
+    def to_canvas(self, xy: np.ndarray) -> np.ndarray:
+        return (xy - np.array([self.x0, self.y0])) * self.scale
+
+
+def _ellipsoid_points(n_lat: int = 9, n_lon: int = 18) -> np.ndarray:
+    """(M, 3) points on the head ellipsoid (canonical units)."""
+    lat = np.linspace(-0.45 * np.pi, 0.45 * np.pi, n_lat)
+    lon = np.linspace(0, 2 * np.pi, n_lon, endpoint=False)
+    la, lo = np.meshgrid(lat, lon, indexing="ij")
+    unit = np.stack([np.cos(la) * np.sin(lo), np.sin(la), -np.cos(la) * np.cos(lo)], -1)
+    return (unit.reshape(-1, 3) * HEAD_RADII + HEAD_CENTRE)
+
+
+class HeadGeometry:
+    """Per-portrait geometry: control points and their per-frame displacement."""
+
+    def __init__(self, latent: FaceLatent, canvas: Canvas, device: str = "cpu"):
+        self.latent, self.canvas, self.device = latent, canvas, device
+        self.frame_size = latent.size
+        pose0 = latent.pose0.to_array()
+        mesh0 = self._project_np(pose0, self._shape_np(latent.expression0, latent.gaze0))
+        proxy3d, proxy0 = self._proxy(pose0)
+        self.proxy3d = proxy3d
+        ring, ring_w = self._ring(mesh0, proxy0)
+        anchors = self._anchors()
+        src = np.concatenate([mesh0[:N_MESH], proxy0, ring, anchors])
+        self.n_mesh, self.n_proxy, self.n_ring = N_MESH, len(proxy0), len(ring)
+        self.ring_src_px, self.ring_w = ring, ring_w
+        self.source = canvas.to_canvas(src).astype(np.float32)  # (N, 2) canvas px
+        self.source_full = canvas.to_canvas(mesh0).astype(np.float32)  # (478, 2) with irises
+        t = lambda a: torch.as_tensor(np.asarray(a, np.float32), device=device)
+        self._identity, self._basis = t(latent.identity), t(expression_basis())
+        self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
+        self._src = t(self.source)
+        self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
+
+    # -- model ---------------------------------------------------------------------------
+    def _shape_np(self, expression, gaze) -> np.ndarray:
+        return (self.latent.identity + np.einsum("k,kvc->vc", expression, expression_basis())
+                + gaze_offsets(np.asarray(gaze)))
+
+    def _project_np(self, pose, points) -> np.ndarray:
+        s, rot, t = transform_from_pose(pose, self.frame_size)
+        return (s * points @ rot.T + t)[:, :2]
+
+    def project(self, pose: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+        """(B, 6) poses x (B, V, 3) canonical points -> (B, V, 2) canvas pixels."""
+        s, rot, t = (torch.as_tensor(a, dtype=torch.float32, device=self.device)
+                     for a in transform_from_pose(pose.cpu().numpy(), self.frame_size))
+        px = s[:, None, None] * torch.einsum("bij,bvj->bvi", rot, points) + t[:, None]
+        c = self.canvas
+        return (px[..., :2] - torch.tensor([c.x0, c.y0], device=self.device)) * c.scale
+
+    def shapes(self, motion: torch.Tensor) -> torch.Tensor:
+        """(B, D) motion -> (B, 478, 3) canonical shapes."""
+        expr = motion[:, EXPRESSION_SLICE].clamp(0, 1)
+        gaze = torch.as_tensor(gaze_offsets(motion[:, GAZE_SLICE].cpu().numpy()), device=self.device)
+        return self._identity + torch.einsum("bk,kvc->bvc", expr, self._basis) + gaze
+
+    # -- control points ------------------------------------------------------------------
+    def _proxy(self, pose0):
+        pts = _ellipsoid_points()
+        s, rot, t = transform_from_pose(pose0, self.frame_size)
+        cam = pts @ rot.T
+        normal = ((pts - HEAD_CENTRE) / HEAD_RADII**2) @ rot.T
+        visible = normal[:, 2] < -0.15 * np.linalg.norm(normal, axis=1)
+        mesh = self._project_np(pose0, self.latent.identity)[:N_MESH]
+        from matplotlib.path import Path as MplPath
+        oval = MplPath(mesh[list(_oval())])
+        px = (s * cam + t)[:, :2]
+        keep = visible & ~oval.contains_points(px, radius=-0.04 * s)
+        return pts[keep], px[keep]
+
+    def _ring(self, mesh0, proxy0):
+        """Points beyond the head outline; weight 1 around the skull, fading below the chin."""
+        centre = mesh0[:N_MESH].mean(0)
+        radius = np.linalg.norm(mesh0[:N_MESH] - centre, axis=1).max()
+        ang = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+        rings, weights = [], []
+        chin_y = mesh0[152, 1]
+        for k, f in enumerate((1.35, 1.75)):
+            p = centre + f * radius * np.stack([np.sin(ang), -np.cos(ang)], 1)
+            below = np.clip((p[:, 1] - chin_y) / (0.8 * radius), 0, 1)
+            rings.append(p)
+            weights.append((1.0 - below) * (0.9 if k == 0 else 0.5))
+        return np.concatenate(rings), np.concatenate(weights)
+
+    def _nearest_proxy(self, ring, proxy0) -> np.ndarray:
+        d = np.linalg.norm(ring[:, None] - proxy0[None], axis=-1)
+        return d.argmin(1)
+
+    def _anchors(self) -> np.ndarray:
+        c = self.canvas
+        k = np.linspace(0, 1, 9)
+        edge = np.concatenate([np.stack([k, 0 * k], 1), np.stack([k, 0 * k + 1], 1),
+                               np.stack([0 * k, k], 1), np.stack([0 * k + 1, k], 1)])
+        return np.array([c.x0, c.y0]) + edge * c.side
+
+    def displacement(self, motion: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, D) motion -> (control displacement (B, N, 2), target landmarks (B, 478, 2)).
+
+        Both in canvas pixels; the displacement is target minus source per control point.
+        """
+        pose = motion[:, POSE_SLICE]
+        target = self.project(pose, self.shapes(motion))
+        proxy = self.project(pose, self._proxy3d.expand(len(motion), -1, -1))
+        d_mesh = target[:, :N_MESH] - self._src[:N_MESH]
+        d_proxy = proxy - self._src[N_MESH:N_MESH + self.n_proxy]
+        d_ring = d_proxy[:, self._ring_nearest] * self._ring_w[None, :, None]
+        n_anchor = len(self._src) - N_MESH - self.n_proxy - self.n_ring
+        d_anchor = torch.zeros(len(motion), n_anchor, 2, device=self.device)
+        return torch.cat([d_mesh, d_proxy, d_ring, d_anchor], 1), target
+
+
+def _oval():
+    from ..face.topology import FACE_OVAL
+    return FACE_OVAL
