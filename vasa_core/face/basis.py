@@ -117,7 +117,7 @@ def _brow_fields(c: np.ndarray, side: str) -> dict[str, np.ndarray]:
     whole = np.max([_gauss(c, c[i], 0.05) for i in brow], axis=0) * above_lid
     sgn = 1.0 if side == "left" else -1.0
     return {
-        "inner": (_gauss(c, inner, 0.07) * above_lid)[:, None] * [0, -0.045, 0],
+        "inner": (_gauss(c, inner, 0.08) * above_lid)[:, None] * [0, -0.06, 0],
         "outer": (_gauss(c, outer, 0.07) * above_lid)[:, None] * [0, -0.04, 0],
         "down": whole[:, None] * [-0.008 * sgn, 0.03, 0],
     }
@@ -144,7 +144,8 @@ def _mouth_fields(c: np.ndarray) -> dict[str, np.ndarray]:
     f["mouthFunnel"] = lip_zone[:, None] * (0.25 * toward + [0, 0, -0.035]) + \
         _lip_contour_field(c, T.LIPS_INNER_UPPER[2:-2], [0, -0.015, 0]) + \
         _lip_contour_field(c, T.LIPS_INNER_LOWER[2:-2], [0, 0.025, 0])
-    f["mouthPucker"] = _gauss(c, [0, 0.31], 0.1)[:, None] * (0.45 * toward + [0, 0, -0.05])
+    pucker_zone = _gauss(c, [0, 0.31], 0.16)
+    f["mouthPucker"] = pucker_zone[:, None] * (0.4 * toward + [0, 0, -0.05])
     f["mouthRollLower"] = _lip_contour_field(c, T.LIPS_OUTER_LOWER[1:-1], [0, -0.022, 0.02])
     f["mouthRollUpper"] = _lip_contour_field(c, T.LIPS_OUTER_UPPER[1:-1], [0, 0.018, 0.02])
     for side, S in (("left", "Left"), ("right", "Right")):

@@ -20,7 +20,8 @@ from .basis import EYEBALL_RADIUS, expression_basis, gaze_offsets
 from .canonical import canonical
 
 Z_WEIGHT = 0.4  # MediaPipe's depth is less reliable than x, y
-RIDGE = 0.02  # keeps near-collinear coefficients (e.g. press vs. roll) from trading off
+RIDGE = 0.01  # relative to each field's energy: keeps near-collinear coefficients
+# (press vs. roll, say) from trading off without shrinking small fields (blinks) more
 
 
 @dataclass
@@ -71,9 +72,9 @@ def transform_from_pose(pose: np.ndarray, frame_size: tuple[int, int]):
 
 @lru_cache(maxsize=1)
 def _design() -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares design matrix (3V, K) and row weights (3V,) over non-iris points."""
+    """Weighted least-squares design matrix (3V, K) over the non-iris points, and those points."""
     basis = expression_basis()
-    keep = np.setdiff1d(np.arange(468), [])
+    keep = np.arange(468)
     w = np.tile([1.0, 1.0, Z_WEIGHT], len(keep))
     a = basis[:, keep].reshape(len(basis), -1).T * w[:, None]
     return a, keep
@@ -101,7 +102,7 @@ def fit_landmarks(points: np.ndarray, frame_size: tuple[int, int],
     a, keep = _design()
     resid = (observed[keep] - ref[keep]).reshape(-1) * np.tile([1.0, 1.0, Z_WEIGHT], len(keep))
     k = a.shape[1]
-    a_aug = np.vstack([a, np.sqrt(RIDGE) * np.eye(k)])
+    a_aug = np.vstack([a, np.diag(np.sqrt(RIDGE) * np.linalg.norm(a, axis=0))])
     b_aug = np.concatenate([resid, np.zeros(k)])
     expr = lsq_linear(a_aug, b_aug, bounds=(0.0, 1.0), method="bvls").x.astype(np.float32)
     return FaceFit(pose_from_transform(s, rot, t, frame_size), expr, _gaze(observed, ref),

@@ -19,7 +19,7 @@ import torch
 
 from ..face.basis import expression_basis, gaze_offsets
 from ..face.fit import transform_from_pose
-from ..latent import EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE, FaceLatent
+from ..latent import EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE, FaceLatent
 
 N_MESH = 468
 HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
@@ -73,6 +73,7 @@ class HeadGeometry:
         self._identity, self._basis = t(latent.identity), t(expression_basis())
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
+        self._blink_gains_cache = self._blink_gains()
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
 
     # -- model ---------------------------------------------------------------------------
@@ -92,9 +93,33 @@ class HeadGeometry:
         c = self.canvas
         return (px[..., :2] - torch.tensor([c.x0, c.y0], device=self.device)) * c.scale
 
+    def _blink_gains(self) -> list[tuple[int, float, float]]:
+        """Per eye: (blink index, the portrait's blink b0, gain k) for `_close_lids`.
+
+        The basis closes a canonical-sized eye; real eyes are narrower or wider. Above the
+        portrait's own b0 the blink coefficient is stretched so that 1.0 closes *this*
+        eye: b_eff = b0 + k (b - b0), k = own gap / ((1 - b0) * canonical closure).
+        """
+        basis, obs = expression_basis(), self._shape_np(self.latent.expression0, self.latent.gaze0)
+        out = []
+        for side, (up, lo) in (("Left", (386, 374)), ("Right", (159, 145))):
+            k = EXPRESSION_NAMES.index(f"eyeBlink{side}")
+            closure = float(basis[k, up, 1] - basis[k, lo, 1])
+            b0 = float(self.latent.expression0[k])
+            gap = float(obs[lo, 1] - obs[up, 1])
+            out.append((k, b0, max(gap, 0.0) / max((1.0 - b0) * closure, 1e-6)))
+        return out
+
+    def _close_lids(self, expr: torch.Tensor) -> torch.Tensor:
+        expr = expr.clone()
+        for k, b0, gain in self._blink_gains_cache:
+            b = expr[:, k]
+            expr[:, k] = torch.where(b > b0, b0 + gain * (b - b0), b)
+        return expr
+
     def shapes(self, motion: torch.Tensor) -> torch.Tensor:
         """(B, D) motion -> (B, 478, 3) canonical shapes."""
-        expr = motion[:, EXPRESSION_SLICE].clamp(0, 1)
+        expr = self._close_lids(motion[:, EXPRESSION_SLICE].clamp(0, 1))
         gaze = torch.as_tensor(gaze_offsets(motion[:, GAZE_SLICE].cpu().numpy()), device=self.device)
         return self._identity + torch.einsum("bk,kvc->bvc", expr, self._basis) + gaze
 

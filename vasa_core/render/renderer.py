@@ -6,8 +6,8 @@ Layers (all in a square canvas around the head, `size` px):
   mouth       a synthesised interior inside the target inner-lip contour (mouth.py);
   eyes        lids closed over the eye, irises moved for gaze (eyes.py).
 Compositing is exact at the portrait's own motion: with I = aF + (1-a)B we store the
-premultiplied person aF = I - (1-a)B and draw aF(p) + (1-a(p)) B(q) for an output pixel q
-sampling source point p, which is I(q) when p = q whatever the plate's quality.
+person's colour F = (I - (1-a)B) / a and draw a(p)F(p) + (1-a(p))B(q) for an output
+pixel q sampling source point p, which is I(q) when p = q whatever the plate's quality.
 
 Output: "face" crop (VASA-1 style square, default 512) or "full" (the canvas pasted back
 into the original image at its own resolution).
@@ -24,10 +24,10 @@ from ..latent import FaceLatent, Motion
 from .eyes import EyeRenderer
 from .geometry import Canvas, HeadGeometry
 from .mouth import MouthRenderer
-from .warp import backward_map, interpolation_matrix, remap
+from .warp import backward_map, composite, interpolation_matrix
 
 CROP_FACTOR = 2.6  # canvas side / face-box side: head, hair and a little of the shoulders
-GRID_DIVISOR = 4  # the flow is solved on a (size / 4)^2 grid, then upsampled
+GRID_DIVISOR = 2  # the flow is solved on a (size / 2)^2 grid, then upsampled
 
 
 def face_canvas(latent: FaceLatent, size: int | None) -> Canvas:
@@ -76,12 +76,18 @@ class Renderer:
         return cv2.resize(patch, (c.size, c.size), interpolation=interp)
 
     def _layers(self) -> None:
-        """int16 premultiplied person [aF = I - (1-a) B | 255 a] and the uint8 plate B."""
+        """Canvas-sized layers: person [F | 255 a] uint8 and the background plate B.
+
+        F = (I - (1-a) B) / a, the un-premultiplied foreground colour, so that the
+        composite a F + (1-a) B gives back I at the portrait's own motion (up to 8-bit
+        clipping where a ~ 0, which has no weight there).
+        """
         self.image = self._crop(self.latent.image)
         alpha = self._crop(self.latent.mask.astype(np.float32), cv2.INTER_LINEAR)[..., None]
         self.plate = self._crop(self.latent.background)
-        person = self.image.astype(np.float32) - (1.0 - alpha) * self.plate
-        self.person = np.concatenate([person, 255.0 * alpha], -1).round().astype(np.int16)
+        fg = (self.image - (1.0 - alpha) * self.plate) / np.maximum(alpha, 1e-3)
+        fg = np.where(alpha > 1e-3, fg, self.image)
+        self.person = np.concatenate([np.clip(fg, 0, 255), 255.0 * alpha], -1).round().astype(np.uint8)
 
     def _motion_tensor(self, motion: Motion) -> torch.Tensor:
         return torch.as_tensor(motion.values, dtype=torch.float32, device=self.device)
@@ -92,11 +98,7 @@ class Renderer:
         m = self._motion_tensor(motion)
         disp, target = self.geometry.displacement(m)
         src = backward_map(self.weights, disp, self.grid, self.size, self.size)
-        person = remap(self.person, src).float()  # [a F | 255 a] at the source point p
-        plate_q = torch.as_tensor(self.plate, device=src.device).float()
-        a = person[..., 3:] / 255.0
-        frames = (person[..., :3] + (1.0 - a) * plate_q).clamp(0, 255)
-        frames = frames.round().to(torch.uint8).cpu().numpy()
+        frames = composite(self.person, self.plate, src)
         target_np, src_np = target.cpu().numpy(), src.cpu().numpy()
         for i in range(len(frames)):
             self.mouth.paint(frames[i], target_np[i], motion.values[i])
