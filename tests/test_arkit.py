@@ -156,7 +156,8 @@ def test_missing_or_binary_file_raises_value_error(tmp_path):
 
 @pytest.mark.parametrize("frame, fps, text", [
     (0, 25.0, "00:00:00:00.000"), (27, 25.0, "00:00:01:02.000"), (29, 30.0, "00:00:00:29.000"),
-    (90000, 25.0, "01:00:00:00.000"), (1, 29.97, "00:00:00:01.000"), (30, 29.97, "00:00:01:00.030"),
+    (90000, 25.0, "01:00:00:00.000"), (1, 29.97, "00:00:00:01.000"),
+    (30, 29.97, "00:00:01:00.030"),
 ])
 def test_timecodes(frame, fps, text):
     assert format_timecode(frame, fps) == text

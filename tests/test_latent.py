@@ -24,7 +24,8 @@ def test_names_and_slices_partition_the_motion_vector():
     assert set(UNITS) == set(MOTION_NAMES)
 
 
-@pytest.mark.parametrize("shape", [(5, MOTION_DIM - 1), (5, MOTION_DIM + 1), (2, 3, MOTION_DIM)])
+@pytest.mark.parametrize("shape", [(5, MOTION_DIM - 1), (5, MOTION_DIM + 1),
+                                   (2, 3, MOTION_DIM)])
 def test_motion_rejects_wrong_shapes(shape):
     with pytest.raises(ValueError, match="shape"):
         Motion(np.zeros(shape))
@@ -84,11 +85,12 @@ def test_from_parts_clips_expressions_to_unit_range():
 @pytest.mark.parametrize("seed", range(5))
 def test_rotation_round_trip(seed):
     rng = np.random.default_rng(seed)
-    yaw, pitch, roll = rng.uniform(-80, 80, 50), rng.uniform(-170, 170, 50), rng.uniform(-170, 170, 50)
+    yaw = rng.uniform(-80, 80, 50)
+    pitch, roll = rng.uniform(-170, 170, 50), rng.uniform(-170, 170, 50)
     rot = rotation_matrix(yaw, pitch, roll)
     assert rot.shape == (50, 3, 3)
-    np.testing.assert_allclose(rot @ np.swapaxes(rot, -1, -2), np.broadcast_to(np.eye(3), rot.shape),
-                               atol=1e-12)
+    identity = np.broadcast_to(np.eye(3), rot.shape)
+    np.testing.assert_allclose(rot @ np.swapaxes(rot, -1, -2), identity, atol=1e-12)
     np.testing.assert_allclose(np.linalg.det(rot), 1.0)
     back = angles_from_matrix(rot)
     for want, got in zip((yaw, pitch, roll), back):
@@ -114,7 +116,8 @@ def test_pose_array_round_trip():
 
 def test_face_latent_motion0_holds_the_portrait_motion():
     expression = np.linspace(0, 1, len(EXPRESSION_NAMES), dtype=np.float32)
-    latent = FaceLatent(image=np.zeros((64, 48, 3), np.uint8), mask=np.zeros((64, 48), np.float32),
+    latent = FaceLatent(image=np.zeros((64, 48, 3), np.uint8),
+                        mask=np.zeros((64, 48), np.float32),
                         background=np.zeros((64, 48, 3), np.uint8),
                         identity=np.zeros((478, 3), np.float32), pose0=Pose(yaw=5.0, x=0.1),
                         expression0=expression, gaze0=np.array([3.0, -2.0], np.float32),

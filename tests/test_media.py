@@ -21,7 +21,8 @@ def encode(img: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:
 def png_header_only(width: int, height: int, with_end: bool) -> bytes:
     """A PNG signature and IHDR chunk (valid CRC) claiming width x height, and no pixels."""
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
@@ -142,6 +143,8 @@ def test_truncated_file_raises_value_error(tmp_path, fmt):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match="could not read"):
         load_image(path)
+    with pytest.raises(ValueError, match="could not read"):
+        load_image(Image.open(path))  # opened lazily elsewhere, decoded here
 
 
 @pytest.mark.parametrize("with_end", [False, True])
@@ -236,6 +239,14 @@ def test_write_video_rejects_bad_frames(tmp_path):
     with pytest.raises(ValueError, match="uint8"):
         write_video(tmp_path / "float.mp4", [np.zeros((32, 32, 3), np.float32)], fps=25)
     assert not any(tmp_path.iterdir())  # failed writes leave no files behind
+
+
+def test_failed_write_keeps_the_previous_file(tmp_path):
+    path = write_video(tmp_path / "v.mp4", frames_batches(4, 32, 32), fps=25)
+    with pytest.raises(ValueError):
+        write_video(path, [np.zeros((32, 32, 3), np.uint8), np.zeros((8, 8), np.uint8)], fps=25)
+    assert read_video(path)[0].shape == (4, 32, 32, 3)
+    assert [p.name for p in tmp_path.iterdir()] == ["v.mp4"]
 
 
 def test_read_video_rejects_bad_input(tmp_path):

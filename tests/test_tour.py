@@ -56,7 +56,8 @@ def test_one_dimension_moves_at_a_time_and_smoothly(start):
 
 @pytest.mark.parametrize("fps, seconds, frames", [(25, 0.08, 2), (30, 1.0, 30), (25, 0.5, 12)])
 def test_move_length_is_even_and_scales_with_fps(start, fps, seconds, frames):
-    assert len(tour_motion(start, fps=fps, seconds_per_move=seconds)) == len(TOUR_MOVES) * frames + 1
+    tour = tour_motion(start, fps=fps, seconds_per_move=seconds)
+    assert len(tour) == len(TOUR_MOVES) * frames + 1
 
 
 def test_tour_uses_the_first_frame_of_a_longer_start(start):

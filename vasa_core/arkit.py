@@ -34,12 +34,13 @@ import numpy as np
 
 from .arkit_table import (BLENDSHAPE_COUNT, COLUMNS, motion_from_columns,
                           motion_to_columns)
+from .latent import Motion
 from .timecode import format_timecode, infer_fps, parse_timecode
 
 DEFAULT_FPS = 25.0
 
 
-def motion_to_csv(motion, path: str | Path) -> Path:
+def motion_to_csv(motion: Motion, path: str | Path) -> Path:
     """Write `motion` as a Live Link Face CSV (plus HeadX, HeadY, HeadLogScale). Returns path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +56,7 @@ def motion_to_csv(motion, path: str | Path) -> Path:
     return path
 
 
-def motion_from_csv(path: str | Path, fps: float | None = None):
+def motion_from_csv(path: str | Path, fps: float | None = None) -> Motion:
     """Read a CSV written by `motion_to_csv` or by Live Link Face into a Motion.
 
     The frame rate is `fps` when given, else recovered from the timecodes (exact for our

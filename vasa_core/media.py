@@ -13,6 +13,7 @@ import io
 import struct
 import warnings
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -44,35 +45,35 @@ def load_image(src: ImageSource, *, max_pixels: int = MAX_PIXELS,
     if isinstance(src, np.ndarray):
         rgb = _array_to_rgb(src)
     else:
-        rgb = _pil_to_rgb(_open_checked(src, max_pixels))
+        img, name = _open_lazily(src, max_pixels)
+        with _decoding(name):
+            rgb = _pil_to_rgb(_oriented(img))
     _check_size(rgb.shape[1], rgb.shape[0], max_pixels, min_side)
     return rgb
 
 
-def _open_checked(src, max_pixels: int) -> Image.Image:
-    """Open lazily (header only), refuse oversized images, then decode and orient."""
+def _open_lazily(src, max_pixels: int) -> tuple[Image.Image, str]:
+    """(image, name for messages) with only the header read; oversized images refused."""
     if isinstance(src, Image.Image):
-        _check_size(*src.size, max_pixels, 0)
-        return _oriented(src)
-    if isinstance(src, (bytes, bytearray, memoryview)):
-        data, name = bytes(src), "the image bytes"
-    elif isinstance(src, (str, Path)):
-        data, name = _read_file(Path(src)), str(src)
+        img, name = src, "the PIL image"
     else:
-        raise TypeError(f"load_image takes a path, bytes, PIL image or array, "
-                        f"not {type(src).__name__}")
-    header = _png_header_size(data)
-    if header is not None:
-        _check_size(*header, max_pixels, 0)
-    try:
-        with warnings.catch_warnings():
-            # Our own limit is checked right below; PIL's warning would only duplicate it.
+        data, name = _read_source(src)
+        header = _png_header_size(data)
+        if header is not None:
+            _check_size(*header, max_pixels, 0)
+        with _decoding(name), warnings.catch_warnings():
+            # Our own limit is checked right below; PIL's warning would only repeat it.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
-        _check_size(*img.size, max_pixels, 0)
-        return _oriented(img)
-    except ValueError:
-        raise
+    _check_size(*img.size, max_pixels, 0)
+    return img, name
+
+
+@contextmanager
+def _decoding(name: str) -> Iterator[None]:
+    """Turn whatever a decoder raises on bad input into one clear ValueError."""
+    try:
+        yield
     except Image.DecompressionBombError as err:
         raise ValueError(f"{name} is too large to decode safely ({err}); "
                          "downscale it first") from err
@@ -80,6 +81,16 @@ def _open_checked(src, max_pixels: int) -> Image.Image:
         raise ValueError(f"could not read {name} as an image ({type(err).__name__}: {err}); "
                          "is it a complete PNG/JPEG/WebP/TIFF file? Try re-saving it as PNG "
                          "or JPEG") from err
+
+
+def _read_source(src) -> tuple[bytes, str]:
+    """(encoded bytes, name for messages) of a path or bytes-like source."""
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return bytes(src), "the image bytes"
+    if isinstance(src, (str, Path)):
+        return _read_file(Path(src)), str(src)
+    raise TypeError(f"load_image takes a path, bytes, PIL image or array, "
+                    f"not {type(src).__name__}")
 
 
 def _read_file(path: Path) -> bytes:
@@ -115,7 +126,10 @@ def _check_size(width: int, height: int, max_pixels: int, min_side: int) -> None
 def _oriented(img: Image.Image) -> Image.Image:
     """Decode and apply EXIF orientation (phone photos are stored sideways)."""
     img.load()
-    return ImageOps.exif_transpose(img)
+    try:
+        return ImageOps.exif_transpose(img)
+    except Exception:  # noqa: BLE001 - a damaged EXIF block costs the orientation, not the image
+        return img
 
 
 def _pil_to_rgb(img: Image.Image) -> np.ndarray:
@@ -152,7 +166,7 @@ def _to_unit_float(arr: np.ndarray) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.integer):
         # uint16, and PIL's 32-bit "I" mode (how some 16-bit files arrive), are 16-bit
         # unless every value fits in 8 bits (8-bit data stored in a wide type).
-        wide = arr.dtype == np.uint16 or arr.max(initial=0) > 255
+        wide = (arr.dtype.kind == "u" and arr.dtype.itemsize == 2) or arr.max(initial=0) > 255
         return np.clip(arr.astype(np.float32) / (65535.0 if wide else 255.0), 0.0, 1.0)
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)):
@@ -208,7 +222,9 @@ def _decode_frames(container, path, max_frames: int | None) -> Iterator[np.ndarr
                 break
             # Phone videos are stored sideways with a display-matrix rotation
             # (degrees counterclockwise); np.rot90 turns counterclockwise for k > 0.
-            yield np.rot90(frame.to_ndarray(format="rgb24"), k=round(frame.rotation / 90))
+            quarter_turns = round(frame.rotation / 90) % 4
+            rgb = frame.to_ndarray(format="rgb24")
+            yield np.ascontiguousarray(np.rot90(rgb, k=quarter_turns)) if quarter_turns else rgb
     except av.FFmpegError as err:
         raise ValueError(f"could not decode {path} ({err}); the file may be truncated") from err
     finally:

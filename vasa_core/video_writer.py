@@ -2,11 +2,16 @@
 
 Frames are encoded one at a time as they arrive; the audio track is encoded alongside, up
 to the current video time, so the file is interleaved and nothing is held in memory.
+The video is written to a hidden temporary file next to the target and renamed into place
+when complete, so the target is never seen half-written (nor clobbered by a second
+writer's partial output).
 """
 from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+
+import os
 
 import av
 import numpy as np
@@ -15,8 +20,8 @@ _FASTSTART_SUFFIXES = {".mp4", ".m4v", ".mov"}
 
 
 class VideoWriter:
-    """Context manager: `with VideoWriter(...) as w: w.add(frame)`; the file is finished
-    on a clean exit and deleted if the block raises (no half-written videos)."""
+    """Context manager: `with VideoWriter(...) as w: w.add(frame)`; the file appears at
+    `path` on a clean exit, and nothing does if the block raises."""
 
     def __init__(self, path: Path, fps: float, audio: np.ndarray | None, sample_rate: int,
                  crf: int, preset: str, comment: str) -> None:
@@ -26,6 +31,9 @@ class VideoWriter:
         self.crf, self.preset = crf, preset
         self.audio = _mono_audio(audio)
         self.frames_written = 0
+        # Same folder (so the final rename is atomic) and same suffix (it picks the format).
+        unique = f"{os.getpid()}-{id(self):x}"
+        self._tmp = self.path.with_name(f".{self.path.stem}.{unique}.partial{self.path.suffix}")
         self._audio_pos = 0  # samples already encoded
         self._size: tuple[int, int] | None = None  # (H, W) of the incoming frames
         self._video = self._audio_stream = None
@@ -33,7 +41,7 @@ class VideoWriter:
         faststart = self.path.suffix.lower() in _FASTSTART_SUFFIXES
         options = {"movflags": "+faststart"} if faststart else {}
         try:
-            self._container = av.open(str(self.path), "w", options=options)
+            self._container = av.open(str(self._tmp), "w", options=options)
         except (av.FFmpegError, ValueError) as err:
             raise ValueError(f"cannot write a video to {self.path} ({err}); use an .mp4 "
                              "path in a writable folder") from err
@@ -47,7 +55,7 @@ class VideoWriter:
             self.close()
             return
         self._container.close()
-        self.path.unlink(missing_ok=True)
+        self._tmp.unlink(missing_ok=True)
 
     def add(self, frame: np.ndarray) -> None:
         """Encode one (H, W, 3) uint8 RGB frame."""
@@ -66,13 +74,14 @@ class VideoWriter:
         """Flush the encoders and finish the file."""
         if self._video is None:
             self._container.close()
-            self.path.unlink(missing_ok=True)
+            self._tmp.unlink(missing_ok=True)
             raise ValueError("no frames to write: the frame iterable was empty")
         self._encode_audio(until_s=float("inf"))
         self._container.mux(self._video.encode(None))
         if self._audio_stream is not None:
             self._container.mux(self._audio_stream.encode(None))
         self._container.close()
+        os.replace(self._tmp, self.path)
 
     def _checked(self, frame: np.ndarray) -> np.ndarray:
         frame = np.asarray(frame)

@@ -6,8 +6,8 @@ Layers (all in a square canvas around the head, `size` px):
   mouth       a synthesised interior inside the target inner-lip contour (mouth.py);
   eyes        lids closed over the eye, irises moved for gaze (eyes.py).
 Compositing is exact at the portrait's own motion: with I = aF + (1-a)B we store the
-person's colour F = (I - (1-a)B) / a and draw a(p)F(p) + (1-a(p))B(q) for an output
-pixel q sampling source point p, which is I(q) when p = q whatever the plate's quality.
+premultiplied person aF = I - (1-a)B and draw aF(p) + (1-a(p))B(q) for an output pixel q
+sampling source point p, which is I(q) when p = q whatever the plate's quality.
 
 Output: "face" crop (VASA-1 style square, default 512) or "full" (the canvas pasted back
 into the original image at its own resolution).
@@ -76,18 +76,12 @@ class Renderer:
         return cv2.resize(patch, (c.size, c.size), interpolation=interp)
 
     def _layers(self) -> None:
-        """Canvas-sized layers: person [F | 255 a] uint8 and the background plate B.
-
-        F = (I - (1-a) B) / a, the un-premultiplied foreground colour, so that the
-        composite a F + (1-a) B gives back I at the portrait's own motion (up to 8-bit
-        clipping where a ~ 0, which has no weight there).
-        """
+        """Canvas-sized layers: person [aF = I - (1-a) B | 255 a] int16 and the plate B."""
         self.image = self._crop(self.latent.image)
         alpha = self._crop(self.latent.mask.astype(np.float32), cv2.INTER_LINEAR)[..., None]
         self.plate = self._crop(self.latent.background)
-        fg = (self.image - (1.0 - alpha) * self.plate) / np.maximum(alpha, 1e-3)
-        fg = np.where(alpha > 1e-3, fg, self.image)
-        self.person = np.concatenate([np.clip(fg, 0, 255), 255.0 * alpha], -1).round().astype(np.uint8)
+        person = self.image.astype(np.float32) - (1.0 - alpha) * self.plate
+        self.person = np.concatenate([person, 255.0 * alpha], -1).round().astype(np.int16)
 
     def _motion_tensor(self, motion: Motion) -> torch.Tensor:
         return torch.as_tensor(motion.values, dtype=torch.float32, device=self.device)

@@ -89,21 +89,24 @@ def dense_map(coarse: torch.Tensor, gain: float, out_size: int) -> torch.Tensor:
 def composite(person: np.ndarray, plate: np.ndarray, src: torch.Tensor) -> np.ndarray:
     """Warped person over the still plate: (B, S, S, 3) uint8.
 
-    person (S, S, 4) uint8 = [foreground colour F | 255 a], plate (S, S, 3) uint8 B;
-    out(q) = a(p) F(p) + (1 - a(p)) B(q) with p = src(q).
+    person (S, S, 4) int16 = [premultiplied colour aF = I - (1-a) B | 255 a], plate
+    (S, S, 3) uint8 B; out(q) = aF(p) + (1 - a(p)) B(q) with p = src(q). Premultiplied
+    colour keeps the portrait's own motion exact wherever the plate is imperfect.
     """
     if src.device.type == "cpu":
         out = []
+        back = plate.astype(np.float32)
         for m in src.numpy():
             fa = cv2.remap(person, m[..., 0], m[..., 1], cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REPLICATE)
-            a = fa[..., 3].astype(np.float32) * (1.0 / 255.0)
-            out.append(cv2.blendLinear(np.ascontiguousarray(fa[..., :3]), plate, a, 1.0 - a))
+                           borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+            keep = 1.0 - fa[..., 3:] * (1.0 / 255.0)
+            frame = fa[..., :3] + keep * back
+            out.append(np.clip(frame + 0.5, 0, 255).astype(np.uint8))
         return np.stack(out)
     fa = remap(person, src).float()
-    a = fa[..., 3:] / 255.0
     b = torch.as_tensor(plate, device=src.device).float()
-    return (fa[..., :3] * a + b * (1 - a)).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+    frame = fa[..., :3] + (1 - fa[..., 3:] / 255.0) * b
+    return frame.round().clamp(0, 255).to(torch.uint8).cpu().numpy()
 
 
 def remap(image: torch.Tensor | np.ndarray, src: torch.Tensor, batched: bool = False) -> torch.Tensor:

@@ -1,0 +1,145 @@
+"""Closed loop through pixels: render a commanded value, re-analyze the frame, recover it.
+
+Tolerances, and why:
+  * every sweep must be monotone in the commanded direction (slack 0.03 for
+    coefficients, 1 deg for angles): the order of values must survive the pixels;
+  * the recovered change must be at least GAIN_MIN of the commanded change and (for pose)
+    at most GAIN_MAX. MediaPipe's landmark model regularises towards typical faces, so it
+    under-reads small local motions (brows, lips) by up to ~2/3; pose goes through a
+    rigid Procrustes fit and is read much more faithfully;
+  * a full blink must read as a closed eye and jawOpen 1.0 as an open mouth with teeth.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import cached_latent, cached_renderer, portrait_params
+from vasa_core.face import analyze_frames, detect_and_fit
+from vasa_core.face import topology as T
+from vasa_core.tour import sweep
+
+EXPRESSION_SWEEPS = {  # name -> (values, minimum gain)
+    "jawOpen": ([0.0, 0.5, 1.0], 0.3),
+    "mouthSmileLeft": ([0.0, 0.5, 1.0], 0.3),
+    "mouthPucker": ([0.0, 0.5, 1.0], 0.05),
+    "eyeBlinkLeft": ([0.0, 0.5, 1.0], 0.2),
+    "browInnerUp": ([0.0, 0.5, 1.0], 0.1),
+}
+PAIRED = {"mouthSmileLeft": "mouthSmileRight", "eyeBlinkLeft": "eyeBlinkRight"}
+ANGLE_SWEEPS = {"gaze_yaw": ([-20.0, 0.0, 20.0], 0.25, 2.0),
+                "gaze_pitch": ([-15.0, 0.0, 15.0], 0.1, 2.0)}
+POSE_SWEEPS = {"yaw": (15.0, 0.4, 1.5), "pitch": (10.0, 0.3, 1.5), "roll": (10.0, 0.7, 1.3),
+               "log_scale": (0.2, 0.7, 1.3)}
+SLACK = {"deg": 1.0, "coef": 0.03}
+
+
+def _recover(path, name, values):
+    renderer = cached_renderer(str(path))
+    motion = sweep(cached_latent(str(path)).motion0(), name, values)
+    if name in PAIRED:
+        motion = motion.set(PAIRED[name], np.asarray(values))
+    frames = renderer.render(motion)
+    return frames, analyze_frames(frames)[name]
+
+
+def _check(values, got, slack, gain_min, gain_max=np.inf):
+    values = np.asarray(values)
+    assert np.all(np.diff(got) >= -slack), f"not monotone: {values} -> {np.round(got, 3)}"
+    gain = (got[-1] - got[0]) / (values[-1] - values[0])
+    assert gain_min <= gain <= gain_max, f"gain {gain:.2f}: {values} -> {np.round(got, 3)}"
+
+
+PORTRAITS = portrait_params()
+
+# Known gaps, measured 2026-11-21 (see the issue note): MediaPipe does not read these
+# renders the commanded way yet. strict=True: a fix makes them fail until removed here.
+KNOWN_GAPS = {
+    ("jawOpen", "liveportrait_d8.jpg"), ("jawOpen", "liveportrait_d9.jpg"),
+    ("jawOpen", "liveportrait_s10.jpg"), ("jawOpen", "liveportrait_s9.jpg"),
+    ("mouthSmileLeft", "liveportrait_d8.jpg"), ("mouthSmileLeft", "liveportrait_s10.jpg"),
+    ("mouthSmileLeft", "liveportrait_s2.jpg"), ("mouthSmileLeft", "liveportrait_s9.jpg"),
+    ("mouthPucker", "face_recognition_biden2.jpg"), ("mouthPucker", "face_recognition_obama.jpg"),
+    ("eyeBlinkLeft", "face_recognition_biden2.jpg"), ("eyeBlinkLeft", "liveportrait_s10.jpg"),
+    ("browInnerUp", "liveportrait_s10.jpg"), ("gaze_yaw", "liveportrait_d9.jpg"),
+    ("gaze_pitch", "face_recognition_biden2.jpg"), ("gaze_pitch", "liveportrait_d8.jpg"),
+    ("gaze_pitch", "liveportrait_d9.jpg"),
+}
+
+
+def _known_gap(name, path):
+    if (name, path.name) in KNOWN_GAPS:
+        return pytest.mark.xfail(strict=True, reason="known closed-loop gap")
+    return None
+
+
+def _params(names):
+    out = []
+    for name in names:
+        for p in PORTRAITS:
+            path = p.values[0]
+            mark = _known_gap(name, path)
+            out.append(pytest.param(path, name, id=f"{name}-{path.name}",
+                                    marks=[mark] if mark else []))
+    return out
+
+
+@pytest.mark.parametrize(("path", "name"), _params(EXPRESSION_SWEEPS))
+def test_expression_recovered(path, name):
+    values, gain = EXPRESSION_SWEEPS[name]
+    _, got = _recover(path, name, values)
+    _check(values, got, SLACK["coef"], gain)
+
+
+@pytest.mark.parametrize(("path", "name"), _params(ANGLE_SWEEPS))
+def test_gaze_recovered(path, name):
+    values, lo, hi = ANGLE_SWEEPS[name]
+    _, got = _recover(path, name, values)
+    _check(values, got, SLACK["deg"], lo, hi)
+
+
+@pytest.mark.parametrize(("path", "name"), _params(POSE_SWEEPS))
+def test_pose_recovered(path, name):
+    step, lo, hi = POSE_SWEEPS[name]
+    own = getattr(cached_latent(str(path)).pose0, name)
+    values = [own - step, own, own + step]
+    _, got = _recover(path, name, values)
+    _check(values, got, SLACK["deg"] if name != "log_scale" else 0.01, lo, hi)
+
+
+BLINK_GAPS = {"grace_hopper.jpg", "liveportrait_d8.jpg", "liveportrait_s10.jpg",
+              "liveportrait_s2.jpg"}  # glasses, a 3/4 painting, a grainy B&W photo
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p.values[0], id=p.id, marks=[pytest.mark.xfail(
+        strict=True, reason="MediaPipe reads the closed lids as half open")]
+        if p.id in BLINK_GAPS else []) for p in PORTRAITS])
+def test_full_blink_reads_closed(path):
+    """Both eyes at blink 1.0 must be re-read as mostly closed (coefficient >= 0.5)."""
+    latent, renderer = cached_latent(str(path)), cached_renderer(str(path))
+    motion = latent.motion0().set("eyeBlinkLeft", 1.0).set("eyeBlinkRight", 1.0)
+    got = analyze_frames(renderer.render(motion))
+    assert got["eyeBlinkLeft"][0] >= 0.5 and got["eyeBlinkRight"][0] >= 0.5, \
+        f"blink read as {got['eyeBlinkLeft'][0]:.2f} / {got['eyeBlinkRight'][0]:.2f}"
+
+
+@pytest.mark.parametrize("path", PORTRAITS)
+def test_full_jaw_open_shows_teeth(path):
+    frames, _ = _recover(path, "jawOpen", [1.0])
+    frame = frames[0]
+    _, lm, _ = detect_and_fit(frame)
+    face_w = np.linalg.norm(lm[T.CHEEK_LEFT, :2] - lm[T.CHEEK_RIGHT, :2])
+    gap = np.linalg.norm(lm[list(T.LIPS_INNER_LOWER[3:8]), :2]
+                         - lm[list(T.LIPS_INNER_UPPER[3:8]), :2], axis=1).mean()
+    assert gap / face_w > 0.08, "mouth does not read as clearly open"
+    import cv2
+    poly = lm[list(T.LIPS_INNER_UPPER) + list(T.LIPS_INNER_LOWER[::-1][1:-1]), :2]
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [poly.round().astype(np.int32)], 1)
+    grey = frame.mean(-1)[mask > 0]
+    face = frame.mean(-1)[int(lm[:, 1].min()):int(lm[:, 1].max()), int(lm[:, 0].min()):int(lm[:, 0].max())]
+    teeth = (grey > np.percentile(face, 50)).mean()
+    dark = (grey < 0.5 * np.median(face)).mean()
+    assert teeth > 0.05, f"no teeth visible ({teeth:.3f} of the opening is bright)"
+    assert dark > 0.1, f"no dark cavity ({dark:.3f})"
