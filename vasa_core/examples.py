@@ -12,7 +12,7 @@ _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 
 
 def example_portrait_path() -> Path:
-    """Path of the built-in example portrait (a 512x600 colour photo)."""
+    """Path of the built-in example portrait (a colour photo, 512 wide and 600 high)."""
     import matplotlib
 
     path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
