@@ -6,8 +6,6 @@ or from the right mouth corner (61) to the left one (291).
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 # Eyes: upper and lower lid contours, outer corner -> inner corner.
@@ -48,24 +46,6 @@ NOSE_WING_RIGHT, NOSE_WING_LEFT = 129, 358
 RIGID = (10, 338, 297, 332, 109, 67, 103, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1,
          127, 356, 234, 454, 93, 323, 33, 263, 133, 362, 130, 359, 226, 446,
          116, 345, 123, 352, 117, 346, 50, 280, 36, 266, 142, 371, 47, 277)
-
-
-@lru_cache(maxsize=1)
-def mesh_triangles() -> np.ndarray:
-    """(F, 3) int64 triangles of the 468-point face mesh, read off MediaPipe's tesselation.
-
-    The tesselation lists edges; its triangles are the 3-cliques of that graph. The eye and
-    mouth openings are holes in it.
-    """
-    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
-
-    nbrs: dict[int, set[int]] = {}
-    for a, b in FACEMESH_TESSELATION:
-        nbrs.setdefault(a, set()).add(b)
-        nbrs.setdefault(b, set()).add(a)
-    tris = {tuple(sorted((a, b, c))) for a in nbrs for b in nbrs[a] if b > a
-            for c in nbrs[a] & nbrs[b] if c > b}
-    return np.array(sorted(tris), dtype=np.int64)
 
 
 def lid_pairs(side: str) -> tuple[np.ndarray, np.ndarray]:

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from matplotlib.path import Path as MplPath
 
 from ..face.basis import expression_basis, gaze_offsets
 from ..face.fit import transform_from_pose
+from ..face.topology import FACE_OVAL
 from ..latent import EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE, FaceLatent
 
 N_MESH = 468
@@ -66,7 +68,6 @@ class HeadGeometry:
         anchors = self._anchors()
         src = np.concatenate([mesh0[:N_MESH], proxy0, ring, anchors])
         self.n_mesh, self.n_proxy, self.n_ring = N_MESH, len(proxy0), len(ring)
-        self.ring_src_px, self.ring_w = ring, ring_w
         self.source = canvas.to_canvas(src).astype(np.float32)  # (N, 2) canvas px
         self.source_full = canvas.to_canvas(mesh0).astype(np.float32)  # (478, 2) with irises
         t = lambda a: torch.as_tensor(np.asarray(a, np.float32), device=device)
@@ -131,8 +132,7 @@ class HeadGeometry:
         normal = ((pts - HEAD_CENTRE) / HEAD_RADII**2) @ rot.T
         visible = normal[:, 2] < -0.15 * np.linalg.norm(normal, axis=1)
         mesh = self._project_np(pose0, self.latent.identity)[:N_MESH]
-        from matplotlib.path import Path as MplPath
-        oval = MplPath(mesh[list(_oval())])
+        oval = MplPath(mesh[list(FACE_OVAL)])
         px = (s * cam + t)[:, :2]
         keep = visible & ~oval.contains_points(px, radius=-0.04 * s)
         return pts[keep], px[keep]
@@ -177,7 +177,3 @@ class HeadGeometry:
         d_anchor = torch.zeros(len(motion), n_anchor, 2, device=self.device)
         return torch.cat([d_mesh, d_proxy, d_ring, d_anchor], 1), target
 
-
-def _oval():
-    from ..face.topology import FACE_OVAL
-    return FACE_OVAL
