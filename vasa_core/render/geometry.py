@@ -70,7 +70,9 @@ class HeadGeometry:
         self.n_mesh, self.n_proxy, self.n_ring = N_MESH, len(proxy0), len(ring)
         self.source = canvas.to_canvas(src).astype(np.float32)  # (N, 2) canvas px
         self.source_full = canvas.to_canvas(mesh0).astype(np.float32)  # (478, 2) with irises
-        t = lambda a: torch.as_tensor(np.asarray(a, np.float32), device=device)
+        # float64: the batched einsums then round the same whatever the batch size, so a
+        # frame does not depend on its batch (float32 GEMM blocking varies with B).
+        t = lambda a: torch.as_tensor(np.asarray(a, np.float64), device=device)
         self._identity, self._basis = t(latent.identity), t(expression_basis())
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
@@ -88,7 +90,7 @@ class HeadGeometry:
 
     def project(self, pose: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
         """(B, 6) poses x (B, V, 3) canonical points -> (B, V, 2) canvas pixels."""
-        s, rot, t = (torch.as_tensor(a, dtype=torch.float32, device=self.device)
+        s, rot, t = (torch.as_tensor(a, dtype=torch.float64, device=self.device)
                      for a in transform_from_pose(pose.cpu().numpy(), self.frame_size))
         px = s[:, None, None] * torch.einsum("bij,bvj->bvi", rot, points) + t[:, None]
         c = self.canvas
@@ -121,7 +123,8 @@ class HeadGeometry:
     def shapes(self, motion: torch.Tensor) -> torch.Tensor:
         """(B, D) motion -> (B, 478, 3) canonical shapes."""
         expr = self._close_lids(motion[:, EXPRESSION_SLICE].clamp(0, 1))
-        gaze = torch.as_tensor(gaze_offsets(motion[:, GAZE_SLICE].cpu().numpy()), device=self.device)
+        gaze = torch.as_tensor(gaze_offsets(motion[:, GAZE_SLICE].cpu().numpy()),
+                               dtype=torch.float64, device=self.device)
         return self._identity + torch.einsum("bk,kvc->bvc", expr, self._basis) + gaze
 
     # -- control points ------------------------------------------------------------------
@@ -165,8 +168,10 @@ class HeadGeometry:
     def displacement(self, motion: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, D) motion -> (control displacement (B, N, 2), target landmarks (B, 478, 2)).
 
-        Both in canvas pixels; the displacement is target minus source per control point.
+        Both float32 canvas pixels; the displacement is target minus source per control
+        point. Computed in float64 (see __init__).
         """
+        motion = motion.to(torch.float64)
         pose = motion[:, POSE_SLICE]
         target = self.project(pose, self.shapes(motion))
         proxy = self.project(pose, self._proxy3d.expand(len(motion), -1, -1))
@@ -174,6 +179,7 @@ class HeadGeometry:
         d_proxy = proxy - self._src[N_MESH:N_MESH + self.n_proxy]
         d_ring = d_proxy[:, self._ring_nearest] * self._ring_w[None, :, None]
         n_anchor = len(self._src) - N_MESH - self.n_proxy - self.n_ring
-        d_anchor = torch.zeros(len(motion), n_anchor, 2, device=self.device)
-        return torch.cat([d_mesh, d_proxy, d_ring, d_anchor], 1), target
+        d_anchor = torch.zeros(len(motion), n_anchor, 2, dtype=d_mesh.dtype, device=self.device)
+        disp = torch.cat([d_mesh, d_proxy, d_ring, d_anchor], 1)
+        return disp.to(torch.float32), target.to(torch.float32)
 

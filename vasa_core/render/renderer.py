@@ -5,9 +5,9 @@ Layers (all in a square canvas around the head, `size` px):
   background  the static plate (the person inpainted away) where the head uncovers it;
   mouth       a synthesised interior inside the target inner-lip contour (mouth.py);
   eyes        lids closed over the eye, irises moved for gaze (eyes.py).
-Compositing is exact at the portrait's own motion: with I = aF + (1-a)B we store the
-premultiplied person aF = I - (1-a)B and draw aF(p) + (1-a(p))B(q) for an output pixel q
-sampling source point p, which is I(q) when p = q whatever the plate's quality.
+Compositing is exact at the portrait's own motion whatever the plate's quality: the
+person's colour F is solved from I = aF + (1-a)B (layers.py), and an output pixel q that
+samples source point p gets a(p)F(p) + (1-a(p))B(q), which is I(q) when p = q.
 
 Output: "face" crop (VASA-1 style square, default 512) or "full" (the canvas pasted back
 into the original image at its own resolution).
@@ -20,14 +20,18 @@ import cv2
 import numpy as np
 import torch
 
+from ..face import topology as T
 from ..latent import FaceLatent, Motion
 from .eyes import EyeRenderer
 from .geometry import Canvas, HeadGeometry
+from .layers import split_layers
 from .mouth import MouthRenderer
-from .warp import backward_map, composite, interpolation_matrix
+from .compositor import Compositor
+from .warp import FineRegion, Warp
 
 CROP_FACTOR = 2.6  # canvas side / face-box side: head, hair and a little of the shoulders
-GRID_DIVISOR = 2  # the flow is solved on a (size / 2)^2 grid, then upsampled
+GRID_DIVISOR = 4  # the flow is solved on a (size / 4)^2 grid, then upsampled ...
+EYE_MARGIN, LIPS_MARGIN = 0.08, 0.12  # ... and at 1 px around eyes and lips (face widths)
 
 
 def face_canvas(latent: FaceLatent, size: int | None) -> Canvas:
@@ -60,11 +64,21 @@ class Renderer:
         self.canvas = face_canvas(latent, int(size) if crop == "face" else None)
         self.size = self.canvas.size
         self.geometry = HeadGeometry(latent, self.canvas, device)
-        self.grid = max(16, self.size // GRID_DIVISOR)
-        self.weights = interpolation_matrix(self.geometry.source, self.grid, self.size, device)
+        self.warp = Warp(self.geometry.source, self.size, max(16, self.size // GRID_DIVISOR),
+                         self._fine_regions(), device)
         self._layers()
+        self.compositor = Compositor(self.layers, self.warp, device)
         self.mouth = MouthRenderer(latent, self.geometry, self.image)
         self.eyes = EyeRenderer(latent, self.geometry, self.image)
+
+    def _fine_regions(self) -> tuple[FineRegion, ...]:
+        """Eyes and lips, where lids and lip lines need a sharper flow than the grid's."""
+        face = self.latent.scale_px * self.canvas.scale
+        src, size = self.geometry.source_full, self.size
+        eyes = [(*T.lid_pairs(side)[0], *T.lid_pairs(side)[1]) for side in ("left", "right")]
+        lips = T.LIPS_OUTER_UPPER + T.LIPS_OUTER_LOWER
+        return (*(FineRegion.around(src, idx, EYE_MARGIN * face, size) for idx in eyes),
+                FineRegion.around(src, lips, LIPS_MARGIN * face, size))
 
     def _crop(self, array: np.ndarray, interp=None) -> np.ndarray:
         c = self.canvas
@@ -76,32 +90,35 @@ class Renderer:
         return cv2.resize(patch, (c.size, c.size), interpolation=interp)
 
     def _layers(self) -> None:
-        """Canvas-sized layers: person [aF = I - (1-a) B | 255 a] int16 and the plate B."""
+        """Canvas-sized portrait and its compositing layers (layers.py)."""
         self.image = self._crop(self.latent.image)
-        alpha = self._crop(self.latent.mask.astype(np.float32), cv2.INTER_LINEAR)[..., None]
-        self.plate = self._crop(self.latent.background)
-        person = self.image.astype(np.float32) - (1.0 - alpha) * self.plate
-        self.person = np.concatenate([person, 255.0 * alpha], -1).round().astype(np.int16)
+        alpha = self._crop(self.latent.mask.astype(np.float32), cv2.INTER_LINEAR)
+        self.layers = split_layers(self.image, alpha, self._crop(self.latent.background))
 
     def _motion_tensor(self, motion: Motion) -> torch.Tensor:
         return torch.as_tensor(motion.values, dtype=torch.float32, device=self.device)
 
     @torch.no_grad()
-    def render_canvas(self, motion: Motion) -> np.ndarray:
-        """(T, size, size, 3) uint8 canvas frames."""
+    def render_canvas(self, motion: Motion, out: np.ndarray | None = None) -> np.ndarray:
+        """(T, size, size, 3) uint8 canvas frames, written into `out` when given."""
         m = self._motion_tensor(motion)
         disp, target = self.geometry.displacement(m)
-        src = backward_map(self.weights, disp, self.grid, self.size, self.size)
-        frames = composite(self.person, self.plate, src)
-        target_np, src_np = target.cpu().numpy(), src.cpu().numpy()
-        for i in range(len(frames)):
+        flow = self.warp.solve(disp)
+        frames = np.empty((len(motion), self.size, self.size, 3), np.uint8) if out is None else out
+        target_np = target.cpu().numpy()
+        for i, src_map in enumerate(self.compositor.draw(flow, target_np, frames)):
             self.mouth.paint(frames[i], target_np[i], motion.values[i])
-            self.eyes.paint(frames[i], target_np[i], src_np[i], motion.values[i])
+            self.eyes.paint(frames[i], target_np[i], src_map, motion.values[i])
         return frames
 
     def render(self, motion: Motion, batch: int = 16) -> np.ndarray:
         """(T, H, W, 3) uint8 frames for a whole motion."""
-        return np.concatenate(list(self.render_iter(motion, batch)))
+        if self.crop == "full":
+            return np.concatenate(list(self.render_iter(motion, batch)))
+        out = np.empty((len(motion), self.size, self.size, 3), np.uint8)
+        for start in range(0, len(motion), batch):
+            self.render_canvas(motion[start:start + batch], out[start:start + batch])
+        return out
 
     def render_iter(self, motion: Motion, batch: int = 16) -> Iterator[np.ndarray]:
         """Yield (B, H, W, 3) uint8 batches, so long clips stream in bounded memory."""
