@@ -1,10 +1,12 @@
 """The flow and the pixel stage: accurate inverse, backends that agree, exact layers."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import torch
 
 from conftest import cached_latent, cached_renderer, portrait_params
+from vasa_core.face import topology as T
 from vasa_core.render.compositor import Compositor
 from vasa_core.render.layers import split_layers
 from vasa_core.render.warp import _invert_cpu, _invert_torch, interpolation_matrix
@@ -25,21 +27,28 @@ def _solve(renderer, motion):
 
 
 def test_inverse_is_accurate_in_fine_regions():
-    """Where lids and lips move most, the backward map must invert the forward warp to
-    well under a pixel: p + D(p) = q for the exact piecewise-linear D."""
+    """Where lids and lips move most, the backward map must invert the forward warp:
+    p + D(p) = q for the exact piecewise-linear D. Inside the opened mouth (painted over
+    by the mouth renderer) the slit's triangles stretch ~50x, so a float32 rounding of p
+    is a pixel in q there: those pixels are left out."""
     latent, renderer = cached_latent(PATH), cached_renderer(PATH)
     disp, target, flow = _solve(renderer, _blink_and_jaw(latent))
     src_map = renderer.compositor.source_map(flow, 0, target[0]).copy()
+    opening = np.zeros(src_map.shape[:2], np.uint8)
+    inner = target[0][list(T.LIPS_INNER_UPPER + T.LIPS_INNER_LOWER[::-1])]
+    cv2.fillPoly(opening, [inner.round().astype(np.int32)], 1)
+    opening = cv2.dilate(opening, np.ones((5, 5), np.uint8))
     for region in renderer.warp.regions:
         pts = target[0][list(region.landmarks)]
         x0, y0 = np.floor(pts.min(0)).astype(int)
         x1, y1 = np.ceil(pts.max(0)).astype(int)
         q = np.stack(np.meshgrid(np.arange(x0, x1), np.arange(y0, y1)), -1).reshape(-1, 2)
+        q = q[opening[q[:, 1], q[:, 0]] == 0]
         p = src_map[q[:, 1], q[:, 0]]
-        w = interpolation_matrix(renderer.geometry.source, p + 0.5, "cpu")
+        w = interpolation_matrix(renderer.warp.tri, p + 0.5, "cpu")
         forward = torch.sparse.mm(w, disp[0]).numpy()
         residual = np.linalg.norm(p + forward - q, axis=1)
-        assert np.median(residual) < 0.25 and np.percentile(residual, 95) < 1.0
+        assert np.median(residual) < 0.1 and np.mean(residual > 1.0) < 0.05
 
 
 def test_cpu_and_torch_inversions_agree():
@@ -48,9 +57,10 @@ def test_cpu_and_torch_inversions_agree():
     g, size = renderer.warp.grid, renderer.size
     n = disp.shape[1]
     fwd = torch.sparse.mm(renderer.warp.weights, disp.permute(1, 0, 2).reshape(n, -1))
-    fwd = fwd[: g * g].reshape(g, g, 3, 2).permute(2, 0, 1, 3).contiguous() * (g / size)
+    fwd = fwd.reshape(g, g, 3, 2).permute(2, 0, 1, 3).contiguous() * (g / size)
     a, b = _invert_cpu(fwd.numpy()), _invert_torch(fwd)
-    assert torch.allclose(a, b, atol=1e-3)
+    # OpenCV quantises sample positions to 1/32 cell; grid_sample does not.
+    assert torch.allclose(a, b, atol=0.02)
 
 
 def test_opencv_and_torch_compositing_agree():

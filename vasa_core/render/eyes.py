@@ -17,6 +17,8 @@ from ..face import topology as T
 from ..latent import FaceLatent
 
 EYES = (("left", T.LEFT_IRIS), ("right", T.RIGHT_IRIS))
+# The mesh ring just above each upper lid (outer -> inner): lid skin, above the lashes.
+LID_SKIN = {"left": (467, 260, 259, 257, 258, 286, 414), "right": (247, 30, 29, 27, 28, 56, 190)}
 
 
 def _contour(side: str) -> np.ndarray:
@@ -44,6 +46,10 @@ class _Eye:
         disk = np.clip(self.radius + 0.5 - dist, 0, 1)
         self.patch = image[y0:y1, x0:x1].astype(np.float32)
         self.patch_alpha = (disk * opening)[..., None]
+        # Lid skin: sampled between the lash line and the ring above it.
+        mid = 0.45 * src[list(LID_SKIN[side])] + 0.55 * src[self.up[1:-1]]
+        xy = np.clip(mid.round().astype(int), 0, [w - 1, h - 1])
+        self.lid_colour = np.median(image[xy[:, 1], xy[:, 0]].astype(np.float32), axis=0)
 
     def _opening(self, pts: np.ndarray) -> float:
         return float(np.linalg.norm(pts[self.lo[2:7]] - pts[self.up[2:7]], axis=1).mean())
@@ -77,6 +83,7 @@ class EyeRenderer:
         """Paint both eyes into `frame` in place. target (478, 2) px; src_map (H, W, 2)."""
         for eye in self.eyes:
             self._gaze(eye, frame, target, src_map)
+            self._lid(eye, frame, target)
             self._lashes(eye, frame, target)
 
     def _gaze(self, eye: _Eye, frame, target, src_map) -> None:
@@ -107,10 +114,46 @@ class EyeRenderer:
         box = frame[y0:y1, x0:x1].astype(np.float32)
         frame[y0:y1, x0:x1] = (box * (1 - eye_mask) + inner * eye_mask).round().astype(np.uint8)
 
+    def _closure(self, eye: _Eye, target) -> float:
+        """0 at the portrait's own opening (or above 70 % of it), 1 once nearly shut."""
+        ratio = eye._opening(target) / max(eye.open0, 1e-3)
+        return float(np.clip((0.7 - ratio) / 0.5, 0, 1))
+
+    def _lid(self, eye: _Eye, frame, target) -> None:
+        """Smooth lid skin over what the warp stretched down from the lash line.
+
+        A closing lid is skin that was folded under the crease; the warp instead stretches
+        the visible strip above the lashes, dark lash pixels included, into a dark band that
+        reads as an open eye. We fill the band between the lid's open position (its source
+        contour carried with the eye corners) and its closing position with the lid colour,
+        shaded darker towards the lashes, and keep a little of the warped texture."""
+        k = self._closure(eye, target)
+        if k <= 0.0:
+            return
+        corners = [eye.up[0], eye.up[-1]]
+        carried = self.src[eye.up] + (target[corners] - self.src[corners]).mean(0)
+        band = np.concatenate([carried - [0, 0.15 * eye.open0], target[eye.up][::-1]])
+        pad = int(np.ceil(0.3 * eye.open0)) + 2
+        h, w = frame.shape[:2]
+        x0, y0 = np.maximum(np.floor(band.min(0)).astype(int) - pad, 0)
+        x1, y1 = np.minimum(np.ceil(band.max(0)).astype(int) + pad, [w, h])
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(mask, [((band - [x0, y0]) * 16).round().astype(np.int32)], 255,
+                     cv2.LINE_AA, shift=4)
+        a = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), max(1.0, 0.12 * eye.open0))
+        ys = np.arange(y0, y1, dtype=np.float32)[:, None] + 0.5
+        seam = np.interp(np.arange(x0, x1) + 0.5, *_sorted_x(target[eye.up]))[None, :]
+        shade = 1.0 - 0.25 * np.clip(1 - (seam - ys) / max(eye.open0, 1.0), 0, 1)
+        skin = eye.lid_colour * shade[..., None]
+        a = (0.85 * k * a)[..., None]
+        box = frame[y0:y1, x0:x1].astype(np.float32)
+        frame[y0:y1, x0:x1] = (box * (1 - a) + skin * a).round().astype(np.uint8)
+
     def _lashes(self, eye: _Eye, frame, target) -> None:
         """A soft dark line along the lid seam as the eye closes beyond the portrait's own."""
-        ratio = eye._opening(target) / max(eye.open0, 1e-3)
-        strength = float(np.clip((0.7 - ratio) / 0.5, 0, 1)) * 0.75
+        strength = self._closure(eye, target) * 0.75
         if strength <= 0.0:
             return
         seam = 0.6 * target[eye.up] + 0.4 * target[eye.lo]
@@ -124,3 +167,9 @@ class EyeRenderer:
                              0.6 * thick)[..., None] * strength
         box = frame[y0:y1, x0:x1].astype(np.float32)
         frame[y0:y1, x0:x1] = (box * (1 - a) + 0.25 * box * a).round().astype(np.uint8)
+
+
+def _sorted_x(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of a contour sorted by x, for np.interp."""
+    order = np.argsort(points[:, 0])
+    return points[order, 0], points[order, 1]

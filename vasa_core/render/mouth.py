@@ -95,11 +95,16 @@ class MouthRenderer:
         tongue = np.clip(1 - (u / (0.7 * half)) ** 2 - ((v - v_lo) / (0.45 * gap)) ** 2, 0, 1)
         out = out * (1 - tongue[..., None] * 0.9) + self.tongue * 0.8 * tongue[..., None] * 0.9
         th = TEETH_HEIGHT * self.face_px
-        side = np.clip(1.15 - (u / half) ** 2, 0.25, 1.0)  # teeth darken towards the corners
-        gaps = 0.82 + 0.18 * np.abs(np.cos(np.pi * u / (TOOTH_WIDTH * self.face_px)))
-        upper = np.clip((v_up + th - v) / 1.5, 0, 1) * (v >= v_up - 1)
-        lower = np.clip((v - (v_lo - 0.45 * th)) / 1.5, 0, 1) * (v <= v_lo + 1)
-        for row, shade in ((upper, 1.0), (lower, 0.78)):
-            a = (row * side)[..., None]
-            out = out * (1 - a) + self.teeth * shade * (gaps * side)[..., None] * a
+        # Teeth fade into the dark buccal corridor towards the corners (alpha, not colour,
+        # so no grey ring forms); the lower row is mostly hidden by the lower lip.
+        reach = np.clip((0.85 - np.abs(u / half)) / 0.3, 0, 1)
+        gaps = 0.93 + 0.07 * np.abs(np.cos(np.pi * u / (TOOTH_WIDTH * self.face_px)))
+        depth_in = v - v_up  # px below the upper lip line
+        upper = np.clip((th - depth_in) / 1.5, 0, 1) * (depth_in >= -1)
+        gum_shadow = 0.8 + 0.2 * np.clip(depth_in / (0.5 * th), 0, 1)
+        lower_h = 0.3 * th
+        lower = np.clip((v - (v_lo - lower_h)) / 1.5, 0, 1) * (v <= v_lo + 1)
+        for row, shade, span in ((upper, gum_shadow, reach), (lower, 0.62, reach ** 2)):
+            a = (row * span)[..., None]
+            out = out * (1 - a) + self.teeth * (shade * gaps)[..., None] * a
         return out

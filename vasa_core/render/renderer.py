@@ -27,7 +27,7 @@ from .geometry import Canvas, HeadGeometry
 from .layers import split_layers
 from .mouth import MouthRenderer
 from .compositor import Compositor
-from .warp import FineRegion, Warp
+from .warp import Warp
 
 CROP_FACTOR = 2.6  # canvas side / face-box side: head, hair and a little of the shoulders
 GRID_DIVISOR = 4  # the flow is solved on a (size / 4)^2 grid, then upsampled ...
@@ -65,20 +65,20 @@ class Renderer:
         self.size = self.canvas.size
         self.geometry = HeadGeometry(latent, self.canvas, device)
         self.warp = Warp(self.geometry.source, self.size, max(16, self.size // GRID_DIVISOR),
-                         self._fine_regions(), device)
+                         device)
+        self._fine_regions()
         self._layers()
         self.compositor = Compositor(self.layers, self.warp, device)
         self.mouth = MouthRenderer(latent, self.geometry, self.image)
         self.eyes = EyeRenderer(latent, self.geometry, self.image)
 
-    def _fine_regions(self) -> tuple[FineRegion, ...]:
-        """Eyes and lips, where lids and lip lines need a sharper flow than the grid's."""
+    def _fine_regions(self) -> None:
+        """Eyes and lips, where lids and lip lines need an exact inverse (fine.py)."""
         face = self.latent.scale_px * self.canvas.scale
-        src, size = self.geometry.source_full, self.size
         eyes = [(*T.lid_pairs(side)[0], *T.lid_pairs(side)[1]) for side in ("left", "right")]
         lips = T.LIPS_OUTER_UPPER + T.LIPS_OUTER_LOWER
-        return (*(FineRegion.around(src, idx, EYE_MARGIN * face, size) for idx in eyes),
-                FineRegion.around(src, lips, LIPS_MARGIN * face, size))
+        self.warp.add_regions(self.geometry.source_full, self.geometry.n_mesh, (*eyes, lips),
+                              (EYE_MARGIN * face, EYE_MARGIN * face, LIPS_MARGIN * face))
 
     def _crop(self, array: np.ndarray, interp=None) -> np.ndarray:
         c = self.canvas

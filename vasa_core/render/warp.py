@@ -21,38 +21,10 @@ import torch
 import torch.nn.functional as F
 from scipy.spatial import Delaunay
 
+from .fine import FineRegion, refine
+
 
 FIXED_POINT_STEPS = 8  # coarse grid, from the forward guess q - D(q)
-REFINE_STEPS = 4  # fine regions, from the upsampled coarse solution
-
-
-@dataclass(frozen=True)
-class FineRegion:
-    """A source box solved at 1 px (eyes, lips: sharp flow the coarse grid would blur).
-
-    `x0, y0, w, h` in source canvas px (integer pixel indices); `landmarks` index the
-    478-point target mesh whose bounding box, padded by `margin` px, is where the region
-    lands in each output frame.
-    """
-
-    x0: int
-    y0: int
-    w: int
-    h: int
-    landmarks: tuple[int, ...]
-    margin: float
-
-    @classmethod
-    def around(cls, points: np.ndarray, idx, margin: float, size: int) -> "FineRegion":
-        lo = np.floor(points[list(idx)].min(0) - margin).astype(int).clip(0, size - 1)
-        hi = np.ceil(points[list(idx)].max(0) + margin).astype(int).clip(1, size)
-        return cls(int(lo[0]), int(lo[1]), int(hi[0] - lo[0]), int(hi[1] - lo[1]),
-                   tuple(int(i) for i in idx), float(margin))
-
-    def nodes(self) -> np.ndarray:
-        """(h*w, 2) pixel centres (continuous canvas px) of the box, row-major."""
-        ys, xs = np.mgrid[self.y0:self.y0 + self.h, self.x0:self.x0 + self.w] + 0.5
-        return np.stack([xs.ravel(), ys.ravel()], 1)
 
 
 def grid_nodes(grid: int, size: int) -> np.ndarray:
@@ -62,10 +34,10 @@ def grid_nodes(grid: int, size: int) -> np.ndarray:
     return np.stack([gx.ravel(), gy.ravel()], 1)
 
 
-def interpolation_matrix(points: np.ndarray, nodes: np.ndarray, device: str) -> torch.Tensor:
-    """Sparse (M, N) barycentric weights of `nodes` (M, 2) over a Delaunay triangulation of
-    `points` (N, 2), canvas px. Nodes outside the hull take their nearest point."""
-    tri = Delaunay(points, qhull_options="QJ")
+def interpolation_matrix(tri: Delaunay, nodes: np.ndarray, device: str) -> torch.Tensor:
+    """Sparse (M, N) barycentric weights of `nodes` (M, 2) over the triangulation `tri` of
+    N control points, canvas px. Nodes outside the hull take their nearest point."""
+    points = tri.points
     simplex = tri.find_simplex(nodes)
     inside = simplex >= 0
     trans = tri.transform[simplex[inside]]
@@ -89,74 +61,45 @@ def interpolation_matrix(points: np.ndarray, nodes: np.ndarray, device: str) -> 
 class Flow:
     """A batch's backward flow: output pixel q samples source point q + flow(q).
 
-    coarse (B, G, G, 2) canvas px on the grid; fine[r] (B, h, w, 2) the *forward*
-    displacement of region r at 1 px, kept for the per-frame refinement."""
+    coarse (B, G, G, 2) canvas px on the grid; moved (B, N, 2) numpy, the control points'
+    target positions, for the exact inverse in the fine regions (fine.py)."""
 
     coarse: torch.Tensor
-    fine: list[np.ndarray]
+    moved: np.ndarray
 
 
 class Warp:
     """The flow of one portrait's control points: matrices built once, solved per batch."""
 
-    def __init__(self, source: np.ndarray, size: int, grid: int,
-                 regions: tuple[FineRegion, ...] = (), device: str = "cpu"):
-        self.size, self.grid, self.regions = size, grid, regions
-        nodes = [grid_nodes(grid, size), *(r.nodes() for r in regions)]
-        self.splits = [len(n) for n in nodes]
-        self.weights = interpolation_matrix(source, np.concatenate(nodes), device)
+    def __init__(self, source: np.ndarray, size: int, grid: int, device: str = "cpu"):
+        self.source, self.size, self.grid = source.astype(np.float64), size, grid
+        self.tri = Delaunay(source, qhull_options="QJ")
+        self.weights = interpolation_matrix(self.tri, grid_nodes(grid, size), device)
+        self.regions: tuple[FineRegion, ...] = ()
+
+    def add_regions(self, mesh: np.ndarray, n_face: int, groups, margin_px) -> None:
+        """Solve exactly (fine.py) around each landmark group in `groups`, padded by the
+        matching `margin_px`; mesh (478, 2) source landmarks, canvas px; the first `n_face`
+        control points are the face mesh."""
+        self.mesh = mesh
+        self.regions = tuple(
+            FineRegion.around(mesh, idx, m, self.source, self.tri.simplices, n_face)
+            for idx, m in zip(groups, margin_px))
 
     def solve(self, disp: torch.Tensor) -> Flow:
         """(B, N, 2) control displacements -> Flow. One sparse matmul for all frames."""
         b, n, _ = disp.shape
         g = self.grid
         fwd = torch.sparse.mm(self.weights, disp.permute(1, 0, 2).reshape(n, b * 2))
-        parts = torch.split(fwd, self.splits)  # (M_r, B*2) each
         # (B, G, G, 2) forward displacement in grid cells: node (i, j) at grid coords (j, i).
-        coarse = parts[0].reshape(g, g, b, 2).permute(2, 0, 1, 3).contiguous() * (g / self.size)
+        coarse = fwd.reshape(g, g, b, 2).permute(2, 0, 1, 3).contiguous() * (g / self.size)
         back = _invert_cpu(coarse.numpy()) if coarse.device.type == "cpu" else _invert_torch(coarse)
-        fine = [p.reshape(r.h, r.w, b, 2).permute(2, 0, 1, 3).contiguous().cpu().numpy()
-                for p, r in zip(parts[1:], self.regions)]
-        return Flow(back * (self.size / g), fine)
+        return Flow(back * (self.size / g), self.source + disp.cpu().numpy())
 
     def refine(self, src_map: np.ndarray, flow: Flow, i: int, target: np.ndarray) -> None:
-        """Re-solve frame i's source map (S, S, 2) in place inside each fine region, at
-        1 px, feathered into the coarse solution over the padding. target (478, 2) px."""
-        for region, fwd in zip(self.regions, flow.fine):
-            box = _target_box(region, target, self.size)
-            if box is None:
-                continue
-            x0, y0, x1, y1 = box
-            q = identity_grid(self.size)[y0:y1, x0:x1]
-            p = src_map[y0:y1, x0:x1].copy()
-            offset = np.float32([region.x0, region.y0])
-            field = fwd[i].copy()  # aligned like a batch of one (see compositor.py)
-            for _ in range(REFINE_STEPS):
-                d = cv2.remap(field, p - offset, None, cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
-                p = cv2.addWeighted(p, 0.3, cv2.subtract(q, d), 0.7, 0.0)
-            w = _feather(x1 - x0, y1 - y0, region.margin / 2)
-            src_map[y0:y1, x0:x1] += w * (p - src_map[y0:y1, x0:x1])
-
-
-def _target_box(region: FineRegion, target: np.ndarray, size: int):
-    pts = target[list(region.landmarks)]
-    lo = np.floor(pts.min(0) - region.margin).astype(int).clip(0, size)
-    hi = np.ceil(pts.max(0) + region.margin).astype(int).clip(0, size)
-    if np.any(hi - lo < 2):
-        return None
-    return int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])
-
-
-@functools.lru_cache(maxsize=64)
-def _feather(w: int, h: int, ramp: float) -> np.ndarray:
-    """(h, w, 1) weight: 1 inside, falling linearly to 0 over `ramp` px at the border."""
-    ramp = max(ramp, 1.0)
-    fx = np.minimum(np.arange(w) + 0.5, w - 0.5 - np.arange(w)) / ramp
-    fy = np.minimum(np.arange(h) + 0.5, h - 0.5 - np.arange(h)) / ramp
-    weight = np.minimum.outer(fy, fx).clip(0, 1).astype(np.float32)[..., None]
-    weight.flags.writeable = False  # shared through the cache
-    return weight
+        """Frame i's map (S, S, 2) made exact in the fine regions; target (478, 2) px."""
+        for region in self.regions:
+            refine(src_map, region, self.source, flow.moved[i], target, self.mesh)
 
 
 def _invert_cpu(fwd: np.ndarray) -> torch.Tensor:
