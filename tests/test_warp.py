@@ -9,7 +9,7 @@ from conftest import cached_latent, cached_renderer, portrait_params
 from vasa_core.face import topology as T
 from vasa_core.render.compositor import Compositor
 from vasa_core.render.layers import split_layers
-from vasa_core.render.warp import _invert_cpu, _invert_torch, interpolation_matrix
+from vasa_core.render.warp import grid_nodes, interpolation_matrix
 
 PATH = str(portrait_params()[0].values[0])
 
@@ -21,9 +21,8 @@ def _blink_and_jaw(latent, frames=2):
 
 
 def _solve(renderer, motion):
-    disp, target = renderer.geometry.displacement(
-        torch.as_tensor(motion.values, dtype=torch.float32))
-    return disp, target.numpy(), renderer.warp.solve(disp)
+    c = renderer.geometry.displacement(torch.as_tensor(motion.values))
+    return c.disp, c.target, renderer.warp.solve(c.disp, c.depth)
 
 
 def test_inverse_is_accurate_in_fine_regions():
@@ -45,22 +44,25 @@ def test_inverse_is_accurate_in_fine_regions():
         q = np.stack(np.meshgrid(np.arange(x0, x1), np.arange(y0, y1)), -1).reshape(-1, 2)
         q = q[opening[q[:, 1], q[:, 0]] == 0]
         p = src_map[q[:, 1], q[:, 0]]
-        w = interpolation_matrix(renderer.warp.tri, p + 0.5, "cpu")
-        forward = torch.sparse.mm(w, disp[0]).numpy()
+        forward = interpolation_matrix(renderer.warp.tri, p + 0.5) @ disp[0]
         residual = np.linalg.norm(p + forward - q, axis=1)
         assert np.median(residual) < 0.1 and np.mean(residual > 1.0) < 0.05
 
 
-def test_cpu_and_torch_inversions_agree():
+def test_coarse_fixed_point_inverts_the_warp():
+    """Away from the lips (left to the fine regions) the coarse grid's fixed point inverts
+    the forward warp at its nodes: p + D(p) = q to under half a pixel (99 %)."""
     latent, renderer = cached_latent(PATH), cached_renderer(PATH)
-    disp, _, _ = _solve(renderer, _blink_and_jaw(latent, 3))
-    g, size = renderer.warp.grid, renderer.size
-    n = disp.shape[1]
-    fwd = torch.sparse.mm(renderer.warp.weights, disp.permute(1, 0, 2).reshape(n, -1))
-    fwd = fwd.reshape(g, g, 3, 2).permute(2, 0, 1, 3).contiguous() * (g / size)
-    a, b = _invert_cpu(fwd.numpy()), _invert_torch(fwd)
-    # OpenCV quantises sample positions to 1/32 cell; grid_sample does not.
-    assert torch.allclose(a, b, atol=0.02)
+    motion = latent.motion0(1).set("yaw", latent.pose0.yaw + 10.0).set(
+        "pitch", latent.pose0.pitch - 5.0).set("mouthSmileLeft", 0.6).set("browInnerUp", 0.8)
+    c = renderer.geometry.displacement(torch.as_tensor(motion.values))
+    warp, g = renderer.warp, renderer.warp.grid
+    q = grid_nodes(g, warp.size)
+    p = q + warp.solve(c.disp, c.depth).coarse[0].reshape(-1, 2)
+    residual = np.linalg.norm(p + interpolation_matrix(warp.tri, p) @ c.disp[0] - q, axis=1)
+    lips = renderer.warp.regions[-1].box(c.target[0], warp.size)
+    away = ~((q[:, 0] >= lips[0]) & (q[:, 0] < lips[2]) & (q[:, 1] >= lips[1]) & (q[:, 1] < lips[3]))
+    assert np.percentile(residual[away], 99) < 0.5 and np.median(residual[away]) < 0.02
 
 
 def test_opencv_and_torch_compositing_agree():
@@ -72,8 +74,9 @@ def test_opencv_and_torch_compositing_agree():
         frames = np.empty((2, renderer.size, renderer.size, 3), np.uint8)
         list(comp.draw(flow, target, frames))
         out[backend] = frames.astype(int)
-    assert np.abs(out["opencv"] - out["torch"]).max() <= 2
-    assert np.mean(out["opencv"] != out["torch"]) < 0.01
+    # OpenCV quantises sample positions to 1/32 px: a few grey levels on sharp edges.
+    diff = np.abs(out["opencv"] - out["torch"])
+    assert diff.max() <= 8 and np.mean(diff > 1) < 0.005
 
 
 def test_layers_reproduce_the_image_exactly():

@@ -12,14 +12,16 @@ backend also runs on CPU so tests can check the two agree.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import cv2
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .layers import Layers
-from .warp import Flow, Warp, identity_grid, remap
+from .warp import Flow, Warp
 
 
 class Compositor:
@@ -44,7 +46,7 @@ class Compositor:
         """Frame i's (S, S, 2) float32 source px per output px (a reused buffer)."""
         # A fresh copy: OpenCV's SIMD paths round differently for differently aligned
         # inputs, and a frame must not depend on its position in the batch.
-        coarse = flow.coarse[i].cpu().numpy().copy()
+        coarse = flow.coarse[i].copy()
         cv2.resize(coarse, (self.size, self.size), dst=self._map,
                    interpolation=cv2.INTER_LINEAR)
         np.add(self._map, identity_grid(self.size), out=self._map)
@@ -75,7 +77,27 @@ class Compositor:
 
     def _blend_torch(self, src_map: np.ndarray, out: np.ndarray) -> None:
         g, src = self._gpu, torch.as_tensor(src_map, device=self.device)[None]
-        colour = remap(g["person"], src)[0]
-        a = remap(g["alpha"][..., None], src)[0]
+        colour = grid_sample_px(g["person"], src)[0]
+        a = grid_sample_px(g["alpha"][..., None], src)[0]
         frame = colour + (1 - a) * g["plate"]
         out[:] = frame.round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+
+
+@functools.lru_cache(maxsize=8)
+def identity_grid(size: int) -> np.ndarray:
+    """(S, S, 2) float32 pixel coordinates (x, y); read-only, shared between calls."""
+    py, px = np.mgrid[0:size, 0:size].astype(np.float32)
+    ident = np.stack([px, py], -1)
+    ident.flags.writeable = False
+    return ident
+
+
+def grid_sample_px(image: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
+    """Bilinear sample of float `image` (H, W, C) at `src` (B, H', W', 2) px, OpenCV
+    convention (pixel centres at integers, borders replicated) -> (B, H', W', C)."""
+    chw = image.permute(2, 0, 1)[None].expand(len(src), -1, -1, -1)
+    h, w = image.shape[:2]
+    scale = torch.tensor([2.0 / w, 2.0 / h], device=src.device, dtype=src.dtype)
+    out = F.grid_sample(chw, (src + 0.5) * scale - 1.0, mode="bilinear",
+                        padding_mode="border", align_corners=False)
+    return out.permute(0, 2, 3, 1)

@@ -54,6 +54,17 @@ def _ellipsoid_points(n_lat: int = 9, n_lon: int = 18) -> np.ndarray:
     return (unit.reshape(-1, 3) * HEAD_RADII + HEAD_CENTRE)
 
 
+@dataclass
+class Controls:
+    """A batch's control-point motion: `disp` (B, N, 2) target minus source canvas px,
+    `target` (B, 478, 2) the landmarks' target positions, `depth` (B, N) per control
+    point (larger = farther; it orders overlapping triangles)."""
+
+    disp: np.ndarray
+    target: np.ndarray
+    depth: np.ndarray
+
+
 class HeadGeometry:
     """Per-portrait geometry: control points and their per-frame displacement."""
 
@@ -89,12 +100,14 @@ class HeadGeometry:
         return (s * points @ rot.T + t)[:, :2]
 
     def project(self, pose: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
-        """(B, 6) poses x (B, V, 3) canonical points -> (B, V, 2) canvas pixels."""
+        """(B, 6) poses x (B, V, 3) canonical points -> (B, V, 3) canvas pixels (x, y)
+        and depth z (canvas px, larger = farther from the camera)."""
         s, rot, t = (torch.as_tensor(a, dtype=torch.float64, device=self.device)
                      for a in transform_from_pose(pose.cpu().numpy(), self.frame_size))
         px = s[:, None, None] * torch.einsum("bij,bvj->bvi", rot, points) + t[:, None]
         c = self.canvas
-        return (px[..., :2] - torch.tensor([c.x0, c.y0], device=self.device)) * c.scale
+        origin = torch.tensor([c.x0, c.y0, 0.0], dtype=px.dtype, device=self.device)
+        return (px - origin) * c.scale
 
     def _blink_gains(self) -> list[tuple[int, float, float]]:
         """Per eye: (blink index, the portrait's blink b0, gain k) for `_close_lids`.
@@ -165,21 +178,20 @@ class HeadGeometry:
                                np.stack([0 * k, k], 1), np.stack([0 * k + 1, k], 1)])
         return np.array([c.x0, c.y0]) + edge * c.side
 
-    def displacement(self, motion: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, D) motion -> (control displacement (B, N, 2), target landmarks (B, 478, 2)).
-
-        Both float32 canvas pixels; the displacement is target minus source per control
-        point. Computed in float64 (see __init__).
-        """
+    def displacement(self, motion: torch.Tensor) -> Controls:
+        """(B, D) motion -> the control points' motion, canvas px (float64 throughout,
+        see __init__). Ring and anchor points lie behind everything (depth +inf)."""
         motion = motion.to(torch.float64)
         pose = motion[:, POSE_SLICE]
         target = self.project(pose, self.shapes(motion))
         proxy = self.project(pose, self._proxy3d.expand(len(motion), -1, -1))
-        d_mesh = target[:, :N_MESH] - self._src[:N_MESH]
-        d_proxy = proxy - self._src[N_MESH:N_MESH + self.n_proxy]
+        d_mesh = target[:, :N_MESH, :2] - self._src[:N_MESH]
+        d_proxy = proxy[..., :2] - self._src[N_MESH:N_MESH + self.n_proxy]
         d_ring = d_proxy[:, self._ring_nearest] * self._ring_w[None, :, None]
         n_anchor = len(self._src) - N_MESH - self.n_proxy - self.n_ring
         d_anchor = torch.zeros(len(motion), n_anchor, 2, dtype=d_mesh.dtype, device=self.device)
         disp = torch.cat([d_mesh, d_proxy, d_ring, d_anchor], 1)
-        return disp.to(torch.float32), target.to(torch.float32)
-
+        far = torch.full((len(motion), self.n_ring + n_anchor), torch.inf, dtype=disp.dtype,
+                         device=self.device)
+        depth = torch.cat([target[:, :N_MESH, 2], proxy[..., 2], far], 1)
+        return Controls(disp.cpu().numpy(), target[..., :2].cpu().numpy(), depth.cpu().numpy())

@@ -64,8 +64,7 @@ class Renderer:
         self.canvas = face_canvas(latent, int(size) if crop == "face" else None)
         self.size = self.canvas.size
         self.geometry = HeadGeometry(latent, self.canvas, device)
-        self.warp = Warp(self.geometry.source, self.size, max(16, self.size // GRID_DIVISOR),
-                         device)
+        self.warp = Warp(self.geometry.source, self.size, max(16, self.size // GRID_DIVISOR))
         self._fine_regions()
         self._layers()
         self.compositor = Compositor(self.layers, self.warp, device)
@@ -77,7 +76,7 @@ class Renderer:
         face = self.latent.scale_px * self.canvas.scale
         eyes = [(*T.lid_pairs(side)[0], *T.lid_pairs(side)[1]) for side in ("left", "right")]
         lips = T.LIPS_OUTER_UPPER + T.LIPS_OUTER_LOWER
-        self.warp.add_regions(self.geometry.source_full, self.geometry.n_mesh, (*eyes, lips),
+        self.warp.add_regions(self.geometry.source_full, (*eyes, lips),
                               (EYE_MARGIN * face, EYE_MARGIN * face, LIPS_MARGIN * face))
 
     def _crop(self, array: np.ndarray, interp=None) -> np.ndarray:
@@ -96,16 +95,16 @@ class Renderer:
         self.layers = split_layers(self.image, alpha, self._crop(self.latent.background))
 
     def _motion_tensor(self, motion: Motion) -> torch.Tensor:
-        return torch.as_tensor(motion.values, dtype=torch.float32, device=self.device)
+        return torch.as_tensor(motion.values, dtype=torch.float64, device=self.device)
 
     @torch.no_grad()
     def render_canvas(self, motion: Motion, out: np.ndarray | None = None) -> np.ndarray:
         """(T, size, size, 3) uint8 canvas frames, written into `out` when given."""
         m = self._motion_tensor(motion)
-        disp, target = self.geometry.displacement(m)
-        flow = self.warp.solve(disp)
+        controls = self.geometry.displacement(m)
+        flow = self.warp.solve(controls.disp, controls.depth)
         frames = np.empty((len(motion), self.size, self.size, 3), np.uint8) if out is None else out
-        target_np = target.cpu().numpy()
+        target_np = controls.target
         for i, src_map in enumerate(self.compositor.draw(flow, target_np, frames)):
             self.mouth.paint(frames[i], target_np[i], motion.values[i])
             self.eyes.paint(frames[i], target_np[i], src_map, motion.values[i])
