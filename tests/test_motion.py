@@ -1,0 +1,327 @@
+"""The motion generator: samplers, guidance, sliding windows, streaming, checkpoints, training.
+
+Tiny networks with fixed seeds; the whole file runs in well under a minute on 2 CPU cores.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from vasa_core.latent import EXPRESSION_SLICE, MOTION_DIM, MOTION_INDEX
+from vasa_core.motion import (CONDITION_NAMES, Conditions, Controls, MotionDiT, MotionDiTConfig,
+                              alpha_sigma, cfg, controls_from_motion, ddim, dpm_solver,
+                              drop_conditions, load_pretrained, make_conditions, sample_motion,
+                              save_pretrained, stream_motion, training_loss)
+from vasa_core.motion.sampling import window_seed
+
+TINY = dict(audio_dim=4, window=8, context=3, min_window=2, width=32, layers=2, heads=2,
+            dropout=0.0)
+
+
+def random_model(seed: int = 0) -> MotionDiT:
+    """A tiny network with random (not zero-initialised) weights and normalisation."""
+    torch.manual_seed(seed)
+    model = MotionDiT(MotionDiTConfig(**TINY))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0.0, 0.3)
+        model.set_normalisation(torch.rand(64, MOTION_DIM) * torch.linspace(0.1, 2.0, MOTION_DIM))
+    return model.eval()
+
+
+def random_conditions(batch: int, length: int, seed: int = 0) -> Conditions:
+    g = torch.Generator().manual_seed(seed)
+    k = TINY["context"]
+    audio = torch.randn(batch, k + length, TINY["audio_dim"], generator=g)
+    history = torch.rand(batch, k, MOTION_DIM, generator=g)
+    controls = [Controls(gaze=(5.0 * i, -3.0), distance=0.1 * i, emotion="happy",
+                         emotion_strength=0.5 + i) for i in range(batch)]
+    return make_conditions(audio, history, controls, k)
+
+
+def gaussian_denoiser(mu: torch.Tensor, s: torch.Tensor):
+    """The exact E[x0 | x_t] when x0 ~ N(mu, s^2) per dimension."""
+    def model_fn(x, t, cond):
+        a, sigma = alpha_sigma(t.double()[:, None, None])
+        return mu + a * s ** 2 / (a ** 2 * s ** 2 + sigma ** 2) * (x - a * mu)
+    return model_fn
+
+
+# -- (1) samplers ------------------------------------------------------------------------
+@pytest.mark.parametrize("sampler, steps, tol", [
+    ("dpm++2m", 8, 0.1), ("dpm++2m", 50, 0.03), ("ddim", 50, 0.05), ("ancestral", 200, 0.05)])
+def test_samplers_match_gaussian(sampler, steps, tol):
+    """With the exact denoiser of a Gaussian, samples have that Gaussian's mean and std."""
+    g = torch.Generator().manual_seed(0)
+    mu = torch.linspace(-2.0, 3.0, MOTION_DIM, dtype=torch.float64)
+    s = torch.linspace(0.2, 1.0, MOTION_DIM, dtype=torch.float64)
+    noise = torch.randn(4000, 1, MOTION_DIM, generator=g, dtype=torch.float64)
+    noise = (noise - noise.mean(0)) / noise.std(0)  # exact moments: only the sampler errs
+    model_fn = gaussian_denoiser(mu, s)
+    if sampler == "dpm++2m":
+        out = dpm_solver(model_fn, noise, None, steps)
+    else:
+        out = ddim(model_fn, noise, None, steps, float(sampler == "ancestral"), g)
+    out = out[:, 0]
+    np.testing.assert_allclose(out.mean(0), mu, atol=0.05 * s.max())
+    np.testing.assert_allclose(out.std(0) / s, 1.0, atol=tol)
+
+
+def test_sampler_is_not_the_identity():
+    """The check above can fail: a denoiser for the wrong std gives the wrong spread."""
+    noise = torch.randn(4000, 1, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    out = dpm_solver(gaussian_denoiser(torch.tensor(0.0), torch.tensor(0.3)), noise, None, 8)
+    assert abs(float(out.std()) - 1.0) > 0.5
+
+
+# -- (2) classifier-free guidance -------------------------------------------------------
+def test_cfg_zero_scales_is_conditional_prediction():
+    model, cond = random_model(), random_conditions(2, 5)
+    x, t = torch.randn(2, 5, MOTION_DIM), torch.tensor([0.3, 0.9])
+    with torch.no_grad():
+        plain = model(x, t, cond)
+        assert torch.equal(cfg(model, {})(x, t, cond), plain)
+        assert torch.equal(cfg(model, {n: 0.0 for n in CONDITION_NAMES})(x, t, cond), plain)
+
+
+def test_cfg_matches_formula():
+    model, cond = random_model(), random_conditions(2, 5)
+    x, t = torch.randn(2, 5, MOTION_DIM), torch.tensor([0.3, 0.9])
+    scales = {"audio": 1.5, "gaze": 0.5, "emotion": -0.25}
+    with torch.no_grad():
+        full = model(x, t, cond)
+        expected = full + sum(w * (full - model(x, t, cond.drop(n))) for n, w in scales.items())
+        guided = cfg(model, scales)(x, t, cond)
+        assert not torch.allclose(guided, full, atol=1e-3)
+        torch.testing.assert_close(guided, expected, atol=1e-5, rtol=1e-5)
+        # A condition no row carries is not guided.
+        no_gaze = cond.drop("gaze")
+        torch.testing.assert_close(cfg(model, {"gaze": 2.0})(x, t, no_gaze), model(x, t, no_gaze))
+    with pytest.raises(ValueError, match="unknown guidance"):
+        cfg(model, {"lips": 1.0})
+
+
+# -- (3) sliding windows --------------------------------------------------------------------
+@pytest.mark.parametrize("frames, with_init", [(8, False), (5, True)])
+def test_one_window_equals_direct_sampling(frames, with_init):
+    """T <= W: one padded window, sampled directly with the same noise and conditions."""
+    model, k, w = random_model(), TINY["context"], TINY["window"]
+    rng = np.random.default_rng(0)
+    audio = rng.standard_normal((frames, TINY["audio_dim"])).astype(np.float32)
+    init = rng.random((2, MOTION_DIM)).astype(np.float32) if with_init else None
+    controls = Controls(gaze=(10.0, 2.0), emotion="sad")
+    out = sample_motion(model, audio, controls, seed=7, init_motion=init, cfg_scales={"audio": 1.0})
+
+    padded = np.concatenate([audio[:1].repeat(k, 0), audio, audio[-1:].repeat(w - frames, 0)])
+    history = None
+    if with_init:  # the portrait's motion, its first frame repeated to K frames
+        history = torch.from_numpy(np.concatenate([init[:1], init])[None])
+    cond = make_conditions(torch.from_numpy(padded)[None], history, [controls], k)
+    generator = torch.Generator().manual_seed(window_seed(7, 0))
+    noise = torch.randn(1, w, MOTION_DIM, generator=generator)
+    with torch.no_grad():
+        x0 = dpm_solver(cfg(model, {"audio": 1.0}), noise, cond, 8)
+        direct = model.denormalise(x0[0]).numpy()[:frames]
+    direct[:, EXPRESSION_SLICE] = direct[:, EXPRESSION_SLICE].clip(0, 1)
+    np.testing.assert_allclose(out, direct, rtol=1e-6, atol=1e-6)
+
+
+def test_long_audio_uses_history():
+    """Windows after the first see the previous window: changing it changes them."""
+    model = random_model()
+    audio = np.random.default_rng(1).standard_normal((20, 4)).astype(np.float32)
+    a = sample_motion(model, audio, seed=3)
+    b = sample_motion(model, audio, seed=3, init_motion=np.ones((1, MOTION_DIM), np.float32))
+    assert a.shape == (20, MOTION_DIM)
+    assert not np.allclose(a[8:], b[8:])
+    assert not np.allclose(a, sample_motion(model, audio, seed=4))
+
+
+# -- (4) streaming ------------------------------------------------------------------------
+def chunked(audio: np.ndarray, sizes: list[int]):
+    cuts = np.cumsum(sizes)
+    return [audio[i:j] for i, j in zip(np.r_[0, cuts], np.r_[cuts, len(audio)])]
+
+
+@pytest.mark.parametrize("hop, sampler", [(8, "dpm++2m"), (2, "dpm++2m"), (5, "ancestral")])
+def test_streaming_equals_offline(hop, sampler):
+    model = random_model()
+    audio = np.random.default_rng(2).standard_normal((23, 4)).astype(np.float32)
+    kwargs = dict(seed=11, steps=4, sampler=sampler, cfg_scales={"audio": 0.5, "gaze": 1.0},
+                  init_motion=np.full((4, MOTION_DIM), 0.2, np.float32))
+    controls = Controls(gaze=(-5.0, 0.0))
+    offline = sample_motion(model, audio, controls, window=hop, **kwargs)
+    if hop == TINY["window"]:
+        np.testing.assert_array_equal(offline, sample_motion(model, audio, controls, **kwargs))
+    for sizes in ([1, 6, 0, 9], [23], [4] * 5):
+        parts = list(stream_motion(model, chunked(audio, sizes), controls, hop=hop, **kwargs))
+        assert [len(p) for p in parts] == [hop] * (23 // hop) + ([23 % hop] if 23 % hop else [])
+        np.testing.assert_array_equal(np.concatenate(parts), offline)
+
+
+def test_streaming_yields_as_soon_as_a_hop_arrives():
+    model, consumed = random_model(), []
+    audio = np.random.default_rng(3).standard_normal((12, 4)).astype(np.float32)
+
+    def arriving():
+        for i in range(0, 12, 2):
+            consumed.append(i + 2)
+            yield audio[i:i + 2]
+
+    stream = stream_motion(model, arriving(), hop=4, steps=2)
+    first = next(stream)
+    assert first.shape == (4, MOTION_DIM) and consumed[-1] == 4
+
+
+# -- (5) checkpoints ------------------------------------------------------------------------
+def test_save_load_round_trip(tmp_path):
+    model = random_model(5)
+    save_pretrained(model, tmp_path / "ckpt")
+    files = sorted(p.name for p in (tmp_path / "ckpt").iterdir())
+    assert files == ["config.json", "model.safetensors"]
+    assert json.loads((tmp_path / "ckpt" / "config.json").read_text())["width"] == TINY["width"]
+    loaded = load_pretrained(tmp_path / "ckpt")
+    assert loaded.config == model.config and not loaded.training
+    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert torch.equal(a, b), name
+    audio = np.random.default_rng(4).standard_normal((13, 4)).astype(np.float32)
+    kwargs = dict(seed=2, cfg_scales={"audio": 1.0}, controls=Controls(emotion="angry"))
+    np.testing.assert_array_equal(sample_motion(model, audio, **kwargs),
+                                  sample_motion(loaded, audio, **kwargs))
+    with pytest.raises(FileNotFoundError):
+        load_pretrained(tmp_path / "missing")
+
+
+# -- (6) training --------------------------------------------------------------------------
+def synthetic_clips(n: int, frames: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Smooth random audio features (n, frames, 4); motion with jawOpen = sigmoid(3 f0),
+    mouthSmileLeft = sigmoid(-2 f1), yaw = 8 f2 degrees and every other dimension 0."""
+    t = np.arange(frames)[None, :, None]
+    freq = rng.uniform(0.05, 0.4, (n, 1, 4))
+    phase = rng.uniform(0, 2 * np.pi, (n, 1, 4))
+    audio = np.sin(freq * t + phase) + 0.3 * np.sin(2.3 * freq * t + 2 * phase)
+    motion = np.zeros((n, frames, MOTION_DIM))
+    motion[..., MOTION_INDEX["jawOpen"]] = 1 / (1 + np.exp(-3 * audio[..., 0]))
+    motion[..., MOTION_INDEX["mouthSmileLeft"]] = 1 / (1 + np.exp(2 * audio[..., 1]))
+    motion[..., MOTION_INDEX["yaw"]] = 8 * audio[..., 2]
+    return audio.astype(np.float32), motion.astype(np.float32)
+
+
+def test_training_learns_audio_to_motion():
+    torch.manual_seed(0)
+    config = MotionDiTConfig(audio_dim=4, window=16, context=4, min_window=4, width=64, layers=2,
+                             heads=4, dropout=0.0)
+    model, k, w = MotionDiT(config), config.context, config.window
+    rng, g = np.random.default_rng(0), torch.Generator().manual_seed(0)
+    audio, motion = (torch.from_numpy(a) for a in synthetic_clips(512, k + w, rng))
+    model.set_normalisation(motion)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    losses = []
+    for step in range(300):
+        idx = torch.randint(0, len(audio), (32,), generator=g)
+        cond = make_conditions(audio[idx], motion[idx, :k], [None] * 32, k)
+        cond = drop_conditions(cond, config.drop_probs, g)
+        loss = training_loss(model, model.normalise(motion[idx, k:]), cond, g)["loss"]
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-50:]) < 0.3 * np.mean(losses[:10])
+
+    test_audio, target = synthetic_clips(1, 48, np.random.default_rng(1))
+    out = sample_motion(model, test_audio[0], seed=0)
+    for name in ("jawOpen", "mouthSmileLeft", "yaw"):
+        i = MOTION_INDEX[name]
+        assert np.corrcoef(out[:, i], target[0, :, i])[0, 1] > 0.8, name
+    jaw = MOTION_INDEX["jawOpen"]
+    assert np.abs(out[:, jaw] - target[0, :, jaw]).mean() < 0.1
+
+
+# -- (7) condition dropout --------------------------------------------------------------
+def perturbed(cond: Conditions, name: str) -> Conditions:
+    """The same conditions with the values of condition `name` changed."""
+    k = TINY["context"]
+    if name == "audio":
+        return Conditions(**{**vars(cond), "audio": cond.audio + 1.0})
+    if name == "history":
+        audio = cond.audio.clone()
+        audio[:, :k] += 1.0  # the previous window's audio belongs to the history
+        return Conditions(**{**vars(cond), "history": cond.history + 0.5, "audio": audio})
+    if name == "emotion":
+        return Conditions(**{**vars(cond), "emotion": (cond.emotion + 3) % 8,
+                             "emotion_strength": cond.emotion_strength * 2})
+    return Conditions(**{**vars(cond), name: getattr(cond, name) + 7.0})
+
+
+@pytest.mark.parametrize("name", CONDITION_NAMES)
+def test_dropped_condition_uses_null_embedding(name):
+    model, cond = random_model(), random_conditions(2, 4)
+    x, t = torch.randn(2, 4, MOTION_DIM), torch.tensor([0.5, 0.5])
+    with torch.no_grad():
+        assert not torch.allclose(model(x, t, cond), model(x, t, perturbed(cond, name)))
+        dropped = cond.drop(name)
+        assert torch.equal(model(x, t, dropped), model(x, t, perturbed(dropped, name)))
+
+
+def test_drop_conditions_probabilities():
+    cond = random_conditions(400, 2)
+    g = torch.Generator().manual_seed(0)
+    assert drop_conditions(cond, {n: 1.0 for n in CONDITION_NAMES}, g).present.sum() == 0
+    assert drop_conditions(cond, {}, g).present.all()
+    rate = 1 - drop_conditions(cond, {"history": 0.5}, g).present.float().mean(0)
+    assert 0.4 < rate[CONDITION_NAMES.index("history")] < 0.6 and rate.sum() == rate.max()
+    with pytest.raises(ValueError, match="unknown condition"):
+        drop_conditions(cond, {"pitch": 0.1})
+
+
+# -- (8) shapes, dtypes, bad arguments ----------------------------------------------------
+def test_shapes_and_dtypes():
+    model = random_model()
+    out = sample_motion(model, np.zeros((11, 4)), steps=2)
+    assert out.shape == (11, MOTION_DIM) and out.dtype == np.float32
+    assert out[:, EXPRESSION_SLICE].min() >= 0 and out[:, EXPRESSION_SLICE].max() <= 1
+    with torch.no_grad():
+        x0 = model(torch.randn(3, 6, MOTION_DIM), torch.rand(3), random_conditions(3, 6))
+    assert x0.shape == (3, 6, MOTION_DIM) and x0.dtype == torch.float32
+    assert MotionDiT(MotionDiTConfig(audio_dim=128)).num_params() < 6_000_000
+
+
+def test_controls_labels():
+    values = np.zeros((10, MOTION_DIM), np.float32)
+    values[:, MOTION_INDEX["gaze_yaw"]] = np.arange(10)
+    values[:, MOTION_INDEX["log_scale"]] = -0.5
+    c = controls_from_motion(values, mean_log_scale=-0.7, emotion="happy")
+    assert c.gaze == (4.5, 0.0) and c.distance == pytest.approx(0.2) and c.emotion == "happy"
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda m: sample_motion(m, np.zeros((10, 5))), "audio features must be"),
+    (lambda m: sample_motion(m, np.zeros((0, 4))), "no frames"),
+    (lambda m: sample_motion(m, np.zeros(4)), "audio features must be"),
+    (lambda m: sample_motion(m, np.full((5, 4), np.nan)), "NaN"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), steps=-1), "steps"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), steps=0), "steps"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), window=9), "window"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), window=1), "trained window"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), seed=-1), "seed"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), sampler="euler"), "sampler"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), cfg_scales={"x": 1}), "unknown guidance"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), init_motion=np.zeros((2, 7))), "init_motion"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), controls={"gaze": 1}), "Controls"),
+    (lambda m: stream_motion(m, [np.zeros((5, 4))], hop=0), "hop"),
+    (lambda m: list(stream_motion(m, [np.zeros((0, 4))], hop=4)), "no frames"),
+    (lambda m: Controls(emotion="bored"), "unknown emotion"),
+    (lambda m: Controls(gaze=(1.0, 2.0, 3.0)), "gaze"),
+    (lambda m: MotionDiTConfig(audio_dim=4, width=30, heads=4), "divisible"),
+    (lambda m: MotionDiTConfig(audio_dim=4, width=33, heads=3), "even"),
+    (lambda m: MotionDiTConfig(audio_dim=0), "audio_dim"),
+    (lambda m: MotionDiTConfig(audio_dim=4, drop_probs={"audio": 1.5}), "drop probability"),
+    (lambda m: m(torch.zeros(1, 4, MOTION_DIM), torch.zeros(1), random_conditions(1, 5)), "audio"),
+    (lambda m: m(torch.zeros(1, 9, MOTION_DIM), torch.zeros(1), random_conditions(1, 9)), "x_t"),
+])
+def test_bad_arguments(call, match):
+    with pytest.raises(ValueError, match=match):
+        call(random_model())

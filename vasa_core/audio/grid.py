@@ -1,0 +1,16 @@
+"""The time grid shared by audio loading, audio features and the motion model.
+
+Audio is 16 kHz mono and motion runs at 25 fps, so one video frame is exactly 640 samples:
+frame t covers samples [640 t, 640 (t + 1)), i.e. the time [t / 25, (t + 1) / 25) s. A
+partial last frame counts as a frame, so N samples make ceil(N / 640) frames.
+"""
+from __future__ import annotations
+
+SAMPLE_RATE = 16000
+FPS = 25.0
+SAMPLES_PER_FRAME = 640  # SAMPLE_RATE / FPS, exact
+
+
+def num_frames(num_samples: int) -> int:
+    """Video frames covering `num_samples` samples at 16 kHz: ceil(num_samples / 640)."""
+    return -(-num_samples // SAMPLES_PER_FRAME)

@@ -1,0 +1,67 @@
+"""Log-mel spectra of 25 ms windows: the spectral envelope that carries phone identity.
+
+Each window is 400 samples (25 ms at 16 kHz) under a symmetric Hann taper (centred at
+sample 199.5; features.py says why that matters), zero-padded to a 512-point FFT. Power
+is summed under 80 triangular filters spaced on the HTK mel scale from 40 Hz to 8 kHz.
+Triangles peak at 1 and the FFT power is scaled so that a full-scale sine gives about 0 dB
+in its band. Values are in dB, clamped at -200 dB only to keep log(0) finite: the floor
+that matters, 80 dB under the recent peak, is relative and set in normalise.py. Above the
+clamp, x -> g x adds exactly 20 log10 g dB to every bin.
+
+The filterbank is built here rather than taken from librosa, whose import alone costs
+seconds; the tests check it against `librosa.filters.mel(htk=True, norm=None)`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .grid import SAMPLE_RATE
+
+WINDOW = 400  # 25 ms
+N_FFT = 512
+N_MELS = 80
+F_MIN, F_MAX = 40.0, 8000.0
+FLOOR_DB = -200.0
+
+_FLOOR_POWER = 10.0 ** (FLOOR_DB / 10.0)
+_HANN = np.hanning(WINDOW)  # symmetric Hann, (400,)
+# |rfft| of a unit sine at a bin centre is sum(window) / 2; this makes its power 1.
+_POWER_SCALE = 1.0 / (_HANN.sum() / 2.0) ** 2
+
+
+def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
+    return 2595.0 * np.log10(1.0 + np.asarray(hz) / 700.0)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
+
+
+def mel_filterbank(sample_rate: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS,
+                   f_min: float = F_MIN, f_max: float = F_MAX) -> np.ndarray:
+    """(n_mels, n_fft // 2 + 1) triangular filters, peak 1, edges evenly spaced in HTK mel."""
+    bin_hz = np.linspace(0.0, sample_rate / 2.0, n_fft // 2 + 1)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(f_min), _hz_to_mel(f_max), n_mels + 2))
+    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    rising = (bin_hz - lower) / (centre - lower)
+    falling = (upper - bin_hz) / (upper - centre)
+    return np.maximum(0.0, np.minimum(rising, falling))
+
+
+_MEL_BASIS_T = np.ascontiguousarray(mel_filterbank().T)  # (257, 80)
+
+
+def power_spectrum(windows: np.ndarray) -> np.ndarray:
+    """(..., 400) samples -> (..., 257) power, scaled so a full-scale sine peaks near 1."""
+    spectrum = np.fft.rfft(windows * _HANN, n=N_FFT)
+    return (spectrum.real ** 2 + spectrum.imag ** 2) * _POWER_SCALE
+
+
+def to_db(power: np.ndarray) -> np.ndarray:
+    """Power -> dB, clamped at FLOOR_DB."""
+    return 10.0 * np.log10(np.maximum(power, _FLOOR_POWER))
+
+
+def log_mel(power: np.ndarray) -> np.ndarray:
+    """(..., 257) power spectra -> (..., 80) log-mel in dB."""
+    return to_db(power @ _MEL_BASIS_T)

@@ -1,0 +1,289 @@
+"""Sampling motion: few-step samplers, classifier-free guidance, sliding windows, streaming.
+
+Plain functions over a denoiser `model_fn(x_t, t, cond) -> x0` (`diffusion.ModelFn`).
+
+Samplers. All run on the grid t_i = (1 - i/n)^2 (`time_grid`) and share `ddim_step`.
+`dpm_solver` (DPM-Solver++(2M), Lu et al. 2022; deterministic) is the default; `ddim`
+(Song et al. 2021) is its first-order counterpart for eta = 0 and the stochastic
+ancestral sampler for eta = 1. Chosen by measuring the spread of samples of a Gaussian
+N(mu, s^2) under its exact denoiser, as a fraction of s, for s = 0.05 / 0.2 / 0.5 / 1 in
+normalised units (checked by tests/test_motion.py::test_samplers_match_gaussian):
+
+    8 steps   DPM-Solver++(2M), squared grid   0.82 / 1.06 / 1.04 / 0.94
+              DDIM (eta 0),      squared grid   0.69 / 0.81 / 0.84 / 0.81
+              DDIM (eta 0),      uniform grid   0.24 / 0.65 / 0.82 / 0.86
+    50 steps  DPM-Solver++(2M), squared grid   1.03 / 1.01 / 1.00 / 1.00
+
+Few first-order steps shrink the motion towards its conditional mean (damped head motion,
+mumbled lips); the second-order step and the squared grid (denser at low noise) recover
+most of it at no extra network calls. DEFAULT_STEPS = 8: one network call on a window
+costs about 7 ms on 2 CPU cores (benchmarks/motion.py). 50 steps remain available, and
+`sampler="ancestral"` for stochastic sampling.
+
+Guidance. `cfg` implements VASA-1's per-condition classifier-free guidance (Sec. 3.2,
+Eq. 2) in its additive form,
+
+    x0 = f(all) + sum_c lambda_c * (f(all) - f(all but c)),
+
+one term per guided condition c, each relative to the full prediction; lambda_c = 0 is the
+purely conditional prediction. (The nested variant, dropping conditions cumulatively, was
+not chosen: its terms depend on the order of the conditions.) The passes run as one
+batch; a condition absent from every row is not guided (its term would be zero).
+
+Long audio (VASA-1 Sec. 3.2). Windows of L frames (default W) follow each other without
+overlap; each window is conditioned on the last K motion frames generated before it and
+on their audio. The first window takes the portrait's own motion (`init_motion`) as its
+history when given, else its history is dropped. Before the first frame the audio is the
+first frame's (edge padding, usually silence), and so is the motion history when fewer
+than K frames exist; the last window is padded with its last audio frame and cropped.
+Expression coefficients are clipped to [0, 1] (latent.py) before they become history.
+
+Streaming. `stream_motion` runs the same windows with L = hop as audio arrives, so its
+output is *identical* to `sample_motion(..., window=hop)` whatever the chunking of the
+audio (and to the default offline output when hop = W). Each window draws its noise from
+a seed derived from (seed, first frame), not from a shared random stream. Latency: the
+first motion frames come out once `hop` audio frames have arrived (hop / fps; 0.4 s for
+hop = 10 at 25 fps) plus one window's compute (benchmarks/motion.py). Short hops shorten
+the latency and give each frame less future audio; the network must have been trained
+on windows as short as the hop (`MotionDiTConfig.min_window`).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+import torch
+
+from ..latent import EXPRESSION_SLICE
+from .conditions import CONDITION_NAMES, Conditions, Controls, make_conditions
+from .diffusion import ModelFn, alpha_sigma
+from .dit import MotionDiT
+
+DEFAULT_STEPS = 8
+SAMPLERS: tuple[str, ...] = ("dpm++2m", "ddim", "ancestral")
+
+
+def time_grid(steps: int) -> list[float]:
+    """Noise levels t_i = (1 - i/steps)^2, i = 0..steps: from pure noise to clean data,
+    denser at low noise, where few-step first-order samplers lose the most variance."""
+    if not _is_int(steps) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    return [(1.0 - i / steps) ** 2 for i in range(steps + 1)]
+
+
+def dpm_solver(model_fn: ModelFn, noise: torch.Tensor, cond: Conditions | None,
+               steps: int = DEFAULT_STEPS) -> torch.Tensor:
+    """Deterministic DPM-Solver++(2M) (Lu et al. 2022): denoise `noise` (B, L, D) to x0.
+
+    A DDIM step whose x0 estimate is extrapolated linearly in log-SNR from the previous
+    step's estimate (second order, one network call per step); first order on the first
+    step (from SNR 0) and the last (to clean data).
+    """
+    grid, x, previous = time_grid(steps), noise, None  # previous: (x0, log-SNR gap)
+    for t, s in zip(grid[:-1], grid[1:]):
+        x0 = model_fn(x, torch.full((x.shape[0],), t, dtype=x.dtype, device=x.device), cond)
+        h = _half_log_snr(s) - _half_log_snr(t)
+        guess = x0
+        if previous is not None and math.isfinite(h) and math.isfinite(previous[1]):
+            guess = x0 + (h / (2 * previous[1])) * (x0 - previous[0])
+        x, previous = ddim_step(x, guess, t, s, 0.0, None), (x0, h)
+    return x
+
+
+def ddim(model_fn: ModelFn, noise: torch.Tensor, cond: Conditions | None,
+         steps: int = DEFAULT_STEPS, eta: float = 0.0,
+         generator: torch.Generator | None = None) -> torch.Tensor:
+    """DDIM (Song et al. 2021): eta = 0 deterministic, eta = 1 ancestral (stochastic)."""
+    if not eta >= 0:
+        raise ValueError(f"eta must be >= 0, got {eta}")
+    grid, x = time_grid(steps), noise
+    for t, s in zip(grid[:-1], grid[1:]):
+        x0 = model_fn(x, torch.full((x.shape[0],), t, dtype=x.dtype, device=x.device), cond)
+        x = ddim_step(x, x0, t, s, eta, generator)
+    return x
+
+
+def ddim_step(x_t: torch.Tensor, x0: torch.Tensor, t: float, s: float, eta: float,
+              generator: torch.Generator | None) -> torch.Tensor:
+    """One DDIM update from level t to s < t given an estimate x0 of the clean data."""
+    (a_t, s_t), (a_s, s_s) = _scales(t), _scales(s)
+    eps = (x_t - a_t * x0) / s_t  # implied noise
+    noise_std = eta * (s_s / s_t) * math.sqrt(max(0.0, 1.0 - (a_t / a_s) ** 2)) if s_s > 0 else 0.0
+    x_s = a_s * x0 + math.sqrt(max(0.0, s_s ** 2 - noise_std ** 2)) * eps
+    if noise_std > 0:
+        x_s = x_s + noise_std * torch.randn(x_t.shape, generator=generator).to(x_t)
+    return x_s
+
+
+def _scales(t: float) -> tuple[float, float]:
+    alpha, sigma = alpha_sigma(torch.tensor(t, dtype=torch.float64))
+    return float(alpha), float(sigma)
+
+
+def _half_log_snr(t: float) -> float:
+    """log(alpha / sigma): -inf at t = 1, +inf at t = 0."""
+    alpha, sigma = _scales(t)
+    return math.inf if sigma == 0 else -math.inf if alpha == 0 else math.log(alpha / sigma)
+
+
+def cfg(model_fn: ModelFn, scales: dict[str, float]) -> ModelFn:
+    """Wrap a denoiser with per-condition classifier-free guidance (module docstring)."""
+    unknown = set(scales) - set(CONDITION_NAMES)
+    if unknown:
+        raise ValueError(f"unknown guidance conditions {sorted(unknown)}; "
+                         f"choose from {CONDITION_NAMES}")
+
+    def guided(x_t: torch.Tensor, t: torch.Tensor, cond: Conditions) -> torch.Tensor:
+        names = [n for n in CONDITION_NAMES if scales.get(n, 0.0) != 0.0 and cond.has(n)]
+        if not names:
+            return model_fn(x_t, t, cond)
+        n = len(names) + 1
+        variants = Conditions.cat([cond] + [cond.drop(name) for name in names])
+        full, *dropped = model_fn(x_t.repeat(n, 1, 1), t.repeat(n), variants).chunk(n)
+        return full + sum(scales[name] * (full - d) for name, d in zip(names, dropped))
+
+    return guided
+
+
+def sample_motion(model: MotionDiT, audio_feats: np.ndarray, controls: Controls | None = None, *,
+                  steps: int = DEFAULT_STEPS, cfg_scales: dict[str, float] | None = None,
+                  seed: int = 0, init_motion: np.ndarray | None = None,
+                  window: int | None = None, sampler: str = "dpm++2m") -> np.ndarray:
+    """Motion (T, D) float32 in data units (latent.MOTION_NAMES) for audio features (T, F).
+
+    controls: global controls (None: all dropped). steps: network calls per window (x the
+    guidance batch). cfg_scales: {condition: lambda} for `cfg`. seed: noise seed (windows
+    derive theirs from it). init_motion (n, D): the portrait's own motion, history of the
+    first window. window: frames per window, default W. sampler: one of SAMPLERS.
+    """
+    audio = _check_audio(model, audio_feats)
+    if len(audio) == 0:
+        raise ValueError("audio_feats has no frames (T = 0)")
+    window = model.config.window if window is None else window
+    chunks = _generate(model, [audio], controls, window, steps, cfg_scales, seed, init_motion,
+                       sampler)
+    return np.concatenate(list(chunks))
+
+
+def stream_motion(model: MotionDiT, audio_chunks: Iterable[np.ndarray],
+                  controls: Controls | None = None, *, hop: int = 10,
+                  steps: int = DEFAULT_STEPS, cfg_scales: dict[str, float] | None = None,
+                  seed: int = 0, init_motion: np.ndarray | None = None,
+                  sampler: str = "dpm++2m") -> Iterator[np.ndarray]:
+    """Yield motion (n, D) as audio feature chunks (n_i, F) arrive: `hop` frames at a
+    time, then the remainder when the chunks end. Equals `sample_motion(window=hop)`."""
+    checked = (_check_audio(model, chunk) for chunk in audio_chunks)
+    return _generate(model, checked, controls, hop, steps, cfg_scales, seed, init_motion, sampler)
+
+
+def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls | None,
+              window: int, steps: int, cfg_scales: dict[str, float] | None, seed: int,
+              init_motion: np.ndarray | None, sampler: str) -> Iterator[np.ndarray]:
+    """Check the arguments now, then slide windows lazily over `chunks`."""
+    _check_args(model, window, steps, seed, sampler, controls)
+    denoise = _window_sampler(model, cfg(model, cfg_scales or {}), controls, steps, seed, sampler)
+    init = None if init_motion is None else _check_init(model, init_motion)
+    return _slide(denoise, chunks, window, model.config.context, init)
+
+
+def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], window: int,
+           k: int, init: np.ndarray | None) -> Iterator[np.ndarray]:
+    """Consecutive windows of `window` frames over the audio in `chunks` (module docstring)."""
+    history = None if init is None else _tail(None, init, k)  # (K, D) motion before `start`
+    history_audio = pending = None  # (K, F) audio of the history frames; (n, F) not yet used
+    start = 0  # clip frame index of pending[0]
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        if pending is None:
+            history_audio, pending = _tail(None, chunk[:1], k), chunk[:0]
+        pending = np.concatenate([pending, chunk])
+        while len(pending) >= window:
+            motion = denoise(np.concatenate([history_audio, pending[:window]]), history, start)
+            history_audio = _tail(history_audio, pending[:window], k)
+            history = _tail(history, motion, k)
+            pending, start = pending[window:], start + window
+            yield motion
+    if pending is None:
+        raise ValueError("the audio stream had no frames (T = 0)")
+    if len(pending):
+        padded = np.concatenate([pending, np.repeat(pending[-1:], window - len(pending), axis=0)])
+        yield denoise(np.concatenate([history_audio, padded]), history, start)[: len(pending)]
+
+
+def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | None,
+                    steps: int, seed: int, sampler: str) -> Callable[..., np.ndarray]:
+    """A function (audio (K+L, F), history (K, D) | None, start) -> motion (L, D) np."""
+    like = dict(device=model.motion_mean.device, dtype=model.motion_mean.dtype)
+    k, d = model.config.context, model.config.motion_dim
+
+    @torch.inference_mode()
+    def denoise(audio: np.ndarray, history: np.ndarray | None, start: int) -> np.ndarray:
+        generator = torch.Generator().manual_seed(window_seed(seed, start))
+        noise = torch.randn(1, len(audio) - k, d, generator=generator).to(**like)
+        hist = None if history is None else torch.from_numpy(history)[None].to(**like)
+        cond = make_conditions(torch.from_numpy(audio)[None].to(**like), hist, [controls], k)
+        was_training = model.training
+        model.eval()
+        try:
+            if sampler == "dpm++2m":
+                x0 = dpm_solver(denoiser, noise, cond, steps)
+            else:
+                x0 = ddim(denoiser, noise, cond, steps, float(sampler == "ancestral"), generator)
+        finally:
+            model.train(was_training)
+        motion = model.denormalise(x0[0]).float().cpu().numpy()  # (L, D)
+        motion[:, EXPRESSION_SLICE] = motion[:, EXPRESSION_SLICE].clip(0.0, 1.0)
+        return motion
+
+    return denoise
+
+
+def window_seed(seed: int, start: int) -> int:
+    """The noise seed of the window starting at clip frame `start`."""
+    return int(np.random.SeedSequence([seed, start]).generate_state(1)[0])
+
+
+def _tail(previous: np.ndarray | None, new: np.ndarray, k: int) -> np.ndarray:
+    """The last k rows of previous + new; with no previous, new's first row is repeated."""
+    previous = np.repeat(new[:1], k, axis=0) if previous is None else previous
+    return np.concatenate([previous, new])[-k:]
+
+
+def _check_audio(model: MotionDiT, audio: np.ndarray) -> np.ndarray:
+    audio = np.asarray(audio, dtype=np.float32)
+    f = model.config.audio_dim
+    if audio.ndim != 2 or audio.shape[1] != f:
+        raise ValueError(f"audio features must be (T, {f}), got {audio.shape}")
+    if not np.all(np.isfinite(audio)):
+        raise ValueError("audio features contain NaN or infinite values")
+    return audio
+
+
+def _check_init(model: MotionDiT, init_motion: np.ndarray) -> np.ndarray:
+    init = np.asarray(init_motion, dtype=np.float32)
+    d = model.config.motion_dim
+    if init.ndim != 2 or init.shape[0] < 1 or init.shape[1] != d or not np.all(np.isfinite(init)):
+        raise ValueError(f"init_motion must be finite (n >= 1, {d}), got {init.shape}")
+    return init
+
+
+def _check_args(model: MotionDiT, window: int, steps: int, seed: int, sampler: str,
+                controls: Controls | None) -> None:
+    lo, hi = model.config.min_window, model.config.window
+    if not _is_int(window) or not lo <= window <= hi:
+        raise ValueError(f"window/hop must be an integer in [{lo}, {hi}] (the trained window "
+                         f"lengths), got {window!r}")
+    if not _is_int(steps) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; choose from {SAMPLERS}")
+    if controls is not None and not isinstance(controls, Controls):
+        raise ValueError(f"controls must be a Controls or None, got {type(controls).__name__}")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
