@@ -151,3 +151,90 @@ def test_analyze_video_writes_a_live_link_csv(tmp_path, capsys):
 
     frames, _ = read_video(video)
     assert len(motion_from_csv(out)) == len(frames)
+
+
+# -- generate / motion / corpus / train, on a tiny random motion generator -------------
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    from tiny_checkpoint import save_tiny_checkpoint
+
+    return save_tiny_checkpoint(tmp_path_factory.mktemp("checkpoint"))
+
+
+@pytest.fixture(scope="module")
+def speech_wav(tmp_path_factory) -> Path:
+    from tiny_checkpoint import speech_like, write_wav
+
+    return write_wav(tmp_path_factory.mktemp("audio") / "speech.wav", speech_like(1.5))
+
+
+def test_motion_writes_a_live_link_csv(tmp_path, capsys, tiny_checkpoint, speech_wav):
+    from vasa_core.arkit import motion_from_csv
+
+    out = tmp_path / "motion.csv"
+    assert main(["motion", "--audio", str(speech_wav), "--out", str(out), "--checkpoint",
+                 str(tiny_checkpoint), "--emotion", "happy", "--gaze", "5", "-2",
+                 "--distance", "0.05", "--steps", "2", "--seed", "1", "--cfg-audio", "1",
+                 "--cfg-control", "0.5"]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    motion = motion_from_csv(out)
+    assert len(motion) == 38 and motion.fps == 25.0  # ceil(1.5 s * 25)
+
+
+@needs_face_and_renderer
+def test_generate_writes_a_video_with_sound(tmp_path, capsys, tiny_checkpoint, speech_wav):
+    import av
+
+    out = tmp_path / "talk.mp4"
+    assert main(["generate", "--audio", str(speech_wav), "--out", str(out), "--checkpoint",
+                 str(tiny_checkpoint), "--size", "64", "--steps", "2", "--no-mark"]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    frames, fps = read_video(out)
+    assert frames.shape == (38, 64, 64, 3) and fps == 25.0
+    with av.open(str(out)) as container:
+        assert len(container.streams.audio) == 1
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--emotion", "joyful"], "happy"),
+    (["--audio", "missing.wav"], "not found"),
+    (["--checkpoint", "no/such/dir"], "no motion checkpoint"),
+])
+def test_generate_and_motion_bad_input_exit_2(tmp_path, capsys, tiny_checkpoint, speech_wav,
+                                              extra, message):
+    base = ["--audio", str(speech_wav), "--checkpoint", str(tiny_checkpoint)]
+    for command in (["motion", "--out", str(tmp_path / "m.csv")],
+                    ["generate", "--out", str(tmp_path / "o.mp4"), "--size", "64"]):
+        assert main(command + base + extra) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and message in err
+    assert not (tmp_path / "m.csv").exists() and not (tmp_path / "o.mp4").exists()
+
+
+def test_corpus_build_calls_build_corpus(tmp_path, capsys, monkeypatch):
+    import vasa_core.data.corpus as corpus
+
+    calls = []
+    monkeypatch.setattr(corpus, "build_corpus", lambda out, hours, **kw: calls.append(
+        (out, hours, kw)) or {"clips": 3, "seconds": 36.0})
+    assert main(["corpus", "build", "--hours", "0.01", "--out", str(tmp_path), "--seed", "4"]) == 0
+    assert calls == [(tmp_path, 0.01, {"seed": 4, "workers": 1})]
+
+
+def test_train_forwards_its_arguments(monkeypatch, capsys):
+    import types
+
+    seen = []
+    fake = types.ModuleType("vasa_core.train")
+    fake.main = seen.append
+    monkeypatch.setitem(sys.modules, "vasa_core.train", fake)
+    monkeypatch.setattr(vasa_core, "train", fake, raising=False)
+    assert main(["train", "--data", "corpus", "--steps", "3"]) == 0
+    assert seen == [["--data", "corpus", "--steps", "3"]]
+
+
+def test_train_without_the_training_module_says_so(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "vasa_core.train", None)  # makes the import fail
+    monkeypatch.delattr(vasa_core, "train", raising=False)
+    assert main(["train"]) == 2
+    assert "vasa_core.train" in capsys.readouterr().err

@@ -2,6 +2,10 @@
 
     vasa animate [--image P] [--out tour.mp4] [--motion motion.csv] [--size 512] ...
     vasa analyze [--image P | --video V --out motion.csv] [--json]
+    vasa generate --audio A [--image P] [--out talk.mp4] [generation options] [--size --crop]
+    vasa motion --audio A --out motion.csv [--image P] [generation options]
+    vasa corpus build --hours H --out DIR [--seed S] [--workers N]
+    vasa train ...   (forwarded to vasa_core.train)
 
 Bad input (a missing or corrupt file, no face found, a malformed CSV) is a ValueError
 anywhere in the package; it is printed as `error: ...` and the exit status is 2.
@@ -13,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 
@@ -22,18 +28,29 @@ _EPILOG = """examples:
   vasa animate --image me.jpg --motion m.csv   drive a portrait with an ARKit/Live Link CSV
   vasa analyze --image me.jpg                  print the portrait's pose, expression and gaze
   vasa analyze --video talk.mp4 --out m.csv    extract a video's motion as a Live Link CSV
+  vasa generate --image me.jpg --audio hi.wav --out talk.mp4 --emotion happy
+                                               a talking-face video with its sound
+  vasa motion --audio hi.wav --out m.csv       speech-driven motion for a 3-D avatar
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 broken installation, 2 bad input)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
+    if argv[:1] == ["train"]:  # its own parser lives in vasa_core.train
+        return _guarded(partial(_train, argv[1:]))
     args = parser.parse_args(argv)
-    if args.command is None:
+    if args.command is None or getattr(args, "run", None) is None:
         parser.print_help(sys.stderr)
         return 2
+    return _guarded(partial(args.run, args))
+
+
+def _guarded(run: Callable[[], int]) -> int:
+    """Run a command, mapping bad input to `error: ...` and exit status 2."""
     try:
-        return args.run(args)
+        return run()
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -55,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_animate(commands)
     _add_analyze(commands)
+    _add_generate(commands)
+    _add_motion(commands)
+    _add_corpus(commands)
+    _add_train(commands)
     return parser
 
 
@@ -99,6 +120,149 @@ def _add_analyze(commands) -> None:
     p.add_argument("--json", action="store_true",
                    help="print JSON (all coefficients) instead of a table")
     p.set_defaults(run=_analyze)
+
+
+def _add_generate(commands) -> None:
+    p = commands.add_parser(
+        "generate", help="a talking-face video of a portrait speaking an audio clip",
+        description="Animate a portrait with motion generated from speech (head pose, lips, "
+                    "expressions, gaze) and write an mp4 with the sound.")
+    p.add_argument("--image", type=Path, metavar="PATH",
+                   help="portrait image (default: the built-in example photo of Grace Hopper)")
+    p.add_argument("--audio", type=Path, required=True, metavar="PATH",
+                   help="speech: wav, mp3, m4a, ogg, flac, or a video's sound track")
+    p.add_argument("--out", type=Path, default=Path("talk.mp4"), metavar="MP4",
+                   help="output mp4 (default: %(default)s)")
+    _add_generation_options(p)
+    p.add_argument("--size", type=_positive_int, default=512, metavar="PX",
+                   help="output side in pixels for --crop face (default: %(default)s)")
+    p.add_argument("--crop", choices=("face", "full"), default="face",
+                   help="'face': square crop around the head; 'full': the whole portrait "
+                        "(default: %(default)s)")
+    p.add_argument("--no-mark", action="store_true",
+                   help="leave out the visible 'AI-generated' label (the metadata tag stays)")
+    p.set_defaults(run=_generate)
+
+
+def _add_motion(commands) -> None:
+    p = commands.add_parser(
+        "motion", help="speech-driven motion as an ARKit / Live Link Face CSV",
+        description="Generate head pose, expressions and gaze from speech and write them as "
+                    "an ARKit / Live Link Face CSV (for 3-D avatars, or `vasa animate "
+                    "--motion`). Without --image the motion is in the model's own frame.")
+    p.add_argument("--audio", type=Path, required=True, metavar="PATH", help="speech file")
+    p.add_argument("--out", type=Path, required=True, metavar="CSV", help="motion CSV to write")
+    p.add_argument("--image", type=Path, metavar="PATH",
+                   help="retarget the motion onto this portrait's own pose and expression")
+    _add_generation_options(p)
+    p.set_defaults(run=_motion)
+
+
+def _add_generation_options(p: argparse.ArgumentParser) -> None:
+    """The options `generate` and `motion` share: checkpoint, controls and sampling."""
+    from .pipeline import DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL, DEFAULT_STEPS
+
+    p.add_argument("--checkpoint", type=Path, metavar="DIR",
+                   help="motion checkpoint directory (default: checkpoints/vasa-motion-s)")
+    p.add_argument("--emotion", metavar="NAME",
+                   help="neutral, happy, sad, surprised, fearful, disgusted, angry or contempt "
+                        "(default: whatever the voice suggests)")
+    p.add_argument("--emotion-strength", type=float, default=1.0, metavar="S",
+                   help="scale of the emotion (default: %(default)s)")
+    p.add_argument("--gaze", type=float, nargs=2, metavar=("YAW", "PITCH"),
+                   help="main gaze in degrees, > 0 towards the image's right / up "
+                        "(default: the portrait's own)")
+    p.add_argument("--distance", type=float, metavar="D",
+                   help="head distance as a log-scale offset from the portrait's own; "
+                        "+0.1 is a face about 10%% larger (default: the model's choice)")
+    p.add_argument("--head-motion", type=float, default=1.0, metavar="S",
+                   help="scale of the head movement, 0 keeps the portrait's pose "
+                        "(default: %(default)s)")
+    p.add_argument("--steps", type=_positive_int, default=DEFAULT_STEPS,
+                   help="sampler steps (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
+    p.add_argument("--cfg-audio", type=float, default=DEFAULT_CFG_AUDIO, metavar="S",
+                   help="guidance scale of the audio (default: %(default)s)")
+    p.add_argument("--cfg-control", type=float, default=DEFAULT_CFG_CONTROL, metavar="S",
+                   help="guidance scale of gaze, distance and emotion (default: %(default)s)")
+
+
+def _add_corpus(commands) -> None:
+    p = commands.add_parser("corpus", help="build the synthetic training corpus",
+                            description="Build the synthetic speech + motion corpus that the "
+                                        "motion generator is trained on.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    build = actions.add_parser("build", help="write about HOURS of clips to DIR")
+    build.add_argument("--hours", type=_positive_float, required=True, metavar="H")
+    build.add_argument("--out", type=Path, required=True, metavar="DIR")
+    build.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    build.add_argument("--workers", type=_positive_int, default=1,
+                       help="processes building shards side by side (default: %(default)s)")
+    build.set_defaults(run=_corpus_build)
+
+
+def _add_train(commands) -> None:
+    commands.add_parser("train", add_help=False, help="train the motion generator "
+                        "(options: `vasa train --help`)")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .examples import example_portrait_path
+
+    image = args.image or example_portrait_path()
+    pipe = _pipeline(args.checkpoint)
+    output = pipe(image, args.audio, **_generation_options(args), size=args.size,
+                  crop=args.crop, mark=not args.no_mark)
+    print(f"rendered {len(output.frames)} frames ({len(output.frames) / output.fps:.1f} s) "
+          f"of {image}", file=sys.stderr)
+    print(output.save(args.out))
+    return 0
+
+
+def _motion(args: argparse.Namespace) -> int:
+    from .arkit import motion_to_csv
+
+    motion = _pipeline(args.checkpoint).motion(args.audio, image=args.image,
+                                               **_generation_options(args))
+    print(f"{len(motion)} frames at {motion.fps:g} fps", file=sys.stderr)
+    print(motion_to_csv(motion, args.out))
+    return 0
+
+
+def _pipeline(checkpoint: Path | None):
+    from .pipeline import TalkingFacePipeline
+
+    return TalkingFacePipeline.from_pretrained(checkpoint)
+
+
+def _generation_options(args: argparse.Namespace) -> dict:
+    """The pipeline's keyword arguments from the shared options."""
+    return dict(gaze=args.gaze, distance=args.distance, emotion=args.emotion,
+                emotion_strength=args.emotion_strength, head_motion=args.head_motion,
+                steps=args.steps, cfg_audio=args.cfg_audio, cfg_control=args.cfg_control,
+                seed=args.seed)
+
+
+def _corpus_build(args: argparse.Namespace) -> int:
+    from .data.corpus import build_corpus
+
+    manifest = build_corpus(args.out, args.hours, seed=args.seed, workers=args.workers)
+    print(f"{manifest['clips']} clips, {manifest['seconds'] / 3600:.2f} h in {args.out}",
+          file=sys.stderr)
+    print(args.out)
+    return 0
+
+
+def _train(argv: list[str]) -> int:
+    try:
+        from . import train
+    except ModuleNotFoundError as err:
+        if err.name != "vasa_core.train":
+            raise
+        raise ValueError("vasa_core.train is not part of this installation yet; "
+                         "training is not available") from err
+    status = train.main(argv)
+    return 0 if status is None else int(status)
 
 
 def _animate(args: argparse.Namespace) -> int:

@@ -1,0 +1,221 @@
+"""TalkingFacePipeline: portrait + audio -> frames, motion and an mp4 with sound.
+
+Runs on a tiny random motion generator (tiny_checkpoint.py) saved and loaded like a real
+checkpoint, so nothing here needs the trained one; the last test uses the shipped
+checkpoint when it exists.
+"""
+from __future__ import annotations
+
+import math
+
+import av
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from tiny_checkpoint import save_tiny_checkpoint, speech_like, tiny_model, write_wav
+from vasa_core.examples import example_portrait_path
+from vasa_core.latent import GAZE_SLICE, MOTION_DIM, MOTION_INDEX, POSE_SLICE
+from vasa_core.mark import MARK_TEXT, _overlay
+from vasa_core.media import AI_COMMENT, load_image
+from vasa_core.motion import MotionDiT
+from vasa_core.pipeline import DEFAULT_CHECKPOINT, TalkingFacePipeline, TalkingFaceOutput
+from vasa_core.retarget import Retarget
+
+SIZE = 64  # the renderer's smallest output keeps every test fast
+SECONDS = 2.5
+PORTRAIT = example_portrait_path()
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory) -> TalkingFacePipeline:
+    directory = save_tiny_checkpoint(tmp_path_factory.mktemp("checkpoint"))
+    return TalkingFacePipeline.from_pretrained(directory)
+
+
+@pytest.fixture(scope="module")
+def speech() -> tuple[np.ndarray, int]:
+    return speech_like(SECONDS), 16000
+
+
+@pytest.fixture(scope="module")
+def clip(pipe, speech) -> TalkingFaceOutput:
+    return pipe(PORTRAIT, speech, size=SIZE, seed=3)
+
+
+def test_output_shapes(clip, speech):
+    frames = math.ceil(SECONDS * 25)
+    assert clip.fps == 25.0
+    assert clip.frames.shape == (frames, SIZE, SIZE, 3) and clip.frames.dtype == np.uint8
+    assert clip.audio.shape == (len(speech[0]),) and clip.audio.dtype == np.float32
+    assert clip.motion.values.shape == (frames, MOTION_DIM) and clip.motion.fps == 25.0
+
+
+def test_save_writes_video_with_sound_and_ai_tag(clip, tmp_path):
+    path = clip.save(tmp_path / "talk.mp4")
+    with av.open(str(path)) as container:
+        assert container.metadata.get("comment") == AI_COMMENT
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        frames = sum(1 for _ in container.decode(video))
+        video_seconds = frames / float(video.average_rate)
+    with av.open(str(path)) as container:
+        rate = container.streams.audio[0].rate
+        audio_seconds = sum(f.samples for f in container.decode(audio=0)) / rate
+    assert frames == len(clip.frames)
+    assert abs(video_seconds - SECONDS) <= 0.04 + 1e-6
+    assert abs(audio_seconds - SECONDS) <= 1024 / rate  # AAC pads its last 1024-sample frame
+
+
+def test_inputs_as_path_array_or_pil_give_the_same_clip(pipe, speech, clip, tmp_path):
+    pixels = load_image(PORTRAIT)
+    wav = write_wav(tmp_path / "speech.wav", speech[0])
+    from_array = pipe(pixels, speech, size=SIZE, seed=3)
+    from_pil = pipe(Image.fromarray(pixels), speech, size=SIZE, seed=3)
+    np.testing.assert_array_equal(from_array.frames, clip.frames)
+    np.testing.assert_array_equal(from_pil.frames, clip.frames)
+    assert len(pipe(PORTRAIT, wav, size=SIZE).frames) == len(clip.frames)
+
+
+def test_same_seed_same_clip_other_seed_other_motion(pipe, speech, clip):
+    again = pipe(PORTRAIT, speech, size=SIZE, seed=3)
+    np.testing.assert_array_equal(again.frames, clip.frames)
+    np.testing.assert_array_equal(again.motion.values, clip.motion.values)
+    other = pipe(PORTRAIT, speech, size=SIZE, seed=4)
+    assert np.abs(other.motion.values - clip.motion.values).max() > 1e-3
+    assert not np.array_equal(other.frames, clip.frames)
+
+
+def test_head_motion_zero_keeps_the_portraits_pose(pipe, speech, clip):
+    still = pipe(PORTRAIT, speech, size=SIZE, seed=3, head_motion=0.0)
+    own = pipe._face(PORTRAIT, SIZE, "face").latent.pose0.to_array()
+    np.testing.assert_allclose(still.motion.pose, np.broadcast_to(own, still.motion.pose.shape),
+                               atol=1e-5)
+    assert clip.motion.pose.std(axis=0)[:3].max() > 0.1  # the default does move the head
+    nearer = pipe(PORTRAIT, speech, size=SIZE, seed=3, head_motion=0.0, distance=0.1)
+    np.testing.assert_allclose(nearer.motion["log_scale"], own[5] + 0.1, atol=1e-5)
+
+
+class GazeFollowingDiT(MotionDiT):
+    """An 'oracle' generator: the tiny model's output with its gaze moved onto the commanded
+    gaze, as a trained model's would be; isolates the pipeline's handling of the control."""
+
+    def forward(self, x_t, t, cond):
+        out = super().forward(x_t, t, cond).clone()
+        present = cond.present[:, 2, None, None]  # CONDITION_NAMES index of "gaze"
+        shift = (cond.gaze - self.motion_mean[GAZE_SLICE]) / self.motion_std[GAZE_SLICE]
+        out[..., GAZE_SLICE] += torch.where(present, shift[:, None], 0.0)
+        return out
+
+
+def test_commanded_gaze_moves_the_gaze(speech):
+    pipe = TalkingFacePipeline(tiny_model(GazeFollowingDiT))
+    own = pipe(PORTRAIT, speech, size=SIZE, cfg_control=0.0)
+    right_up = pipe(PORTRAIT, speech, size=SIZE, cfg_control=0.0, gaze=(15.0, 8.0))
+    left_down = pipe(PORTRAIT, speech, size=SIZE, cfg_control=0.0, gaze=(-15.0, -8.0))
+    gaze0 = pipe._face(PORTRAIT, SIZE, "face").latent.gaze0
+    np.testing.assert_allclose(own.motion.gaze.mean(0), gaze0, atol=3.0)
+    np.testing.assert_allclose(right_up.motion.gaze.mean(0), (15.0, 8.0), atol=3.0)
+    np.testing.assert_allclose(left_down.motion.gaze.mean(0), (-15.0, -8.0), atol=3.0)
+    assert not np.array_equal(right_up.frames, left_down.frames)
+
+
+def test_mark_only_touches_its_corner(pipe, speech, clip):
+    plain = pipe(PORTRAIT, speech, size=SIZE, seed=3, mark=False)
+    colour, alpha, (y0, x0) = _overlay(SIZE, SIZE, MARK_TEXT)
+    inside = np.zeros((SIZE, SIZE), bool)
+    inside[y0:y0 + alpha.shape[0], x0:x0 + alpha.shape[1]] = True
+    diff = np.abs(plain.frames.astype(int) - clip.frames).max(axis=(0, 3))
+    assert diff[~inside].max() == 0 and diff[inside].max() > 50
+    np.testing.assert_array_equal(plain.motion.values, clip.motion.values)
+
+
+def test_stream_with_hop_w_equals_the_offline_clip(pipe, speech, clip):
+    window = pipe.model.config.window
+    chunks = [speech[0][i:i + 3000] for i in range(0, len(speech[0]), 3000)]
+    streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, size=SIZE, seed=3))
+    sizes = [len(batch) for batch in streamed]
+    assert sizes[:-1] == [window] * (len(sizes) - 1) and 0 < sizes[-1] <= window
+    np.testing.assert_array_equal(np.concatenate(streamed), clip.frames)
+
+
+def test_stream_with_short_hops_cuts_windows_elsewhere(pipe, speech, clip):
+    chunks = [speech[0][i:i + 640] for i in range(0, len(speech[0]), 640)]
+    streamed = np.concatenate(list(pipe.stream(PORTRAIT, chunks, hop=5, size=SIZE, seed=3)))
+    assert streamed.shape == clip.frames.shape
+    assert not np.array_equal(streamed, clip.frames)  # same model and seed, other windows
+
+
+def test_silence_works(pipe):
+    out = pipe(PORTRAIT, (np.zeros(16000, np.float32), 16000), size=SIZE)
+    assert out.frames.shape == (25, SIZE, SIZE, 3)
+    assert np.isfinite(out.motion.values).all()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(emotion="joyful"), "happy"),
+    (dict(gaze=(1.0, 2.0, 3.0)), "gaze"),
+    (dict(head_motion=-1.0), "head_motion"),
+    (dict(steps=0), "steps"),
+    (dict(seed=-1), "seed"),
+    (dict(crop="square"), "crop"),
+])
+def test_bad_options_raise_clear_errors(pipe, speech, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        pipe(PORTRAIT, speech, **{"size": SIZE, **kwargs})
+
+
+def test_bad_inputs_raise_clear_errors(pipe, speech, tmp_path):
+    blank = np.full((256, 256, 3), 255, np.uint8)
+    with pytest.raises(ValueError, match="no face"):
+        pipe(blank, speech, size=SIZE)
+    with pytest.raises(ValueError, match="longer than"):
+        pipe(PORTRAIT, (np.zeros(601 * 16000, np.float32), 16000), size=SIZE)
+    with pytest.raises(ValueError, match="no audio samples"):
+        pipe(PORTRAIT, (np.zeros(0, np.float32), 16000), size=SIZE)
+    with pytest.raises(ValueError, match="not found"):
+        pipe(PORTRAIT, tmp_path / "missing.wav", size=SIZE)
+    with pytest.raises(ValueError, match="happy"):
+        pipe.stream(PORTRAIT, iter(()), emotion="joyful", size=SIZE)  # checked before audio
+
+
+def test_from_pretrained_round_trip_and_missing_checkpoint(pipe, tmp_path):
+    with pytest.raises(ValueError, match="no motion checkpoint.*vasa train"):
+        TalkingFacePipeline.from_pretrained(tmp_path / "nothing")
+    loaded = TalkingFacePipeline.from_pretrained(pipe.save_pretrained(tmp_path / "copy"))
+    for name, tensor in pipe.model.state_dict().items():
+        assert torch.equal(tensor, loaded.model.state_dict()[name]), name
+
+
+def test_motion_without_a_portrait_is_in_the_models_frame(pipe, speech):
+    motion = pipe.motion(speech, seed=3)
+    mean = pipe.model.motion_mean.numpy()
+    assert len(motion) == math.ceil(SECONDS * 25)
+    assert abs(motion["log_scale"].mean() - mean[MOTION_INDEX["log_scale"]]) < 0.1
+    retargeted = pipe.motion(speech, image=PORTRAIT, seed=3, size=SIZE)
+    own = pipe._face(PORTRAIT, SIZE, "face").latent.pose0.to_array()
+    np.testing.assert_allclose(retargeted.pose - own, motion.pose - mean[POSE_SLICE], atol=1e-4)
+
+
+def test_retarget_closes_an_open_mouth_in_silence_and_keeps_a_smile():
+    mean = np.full(MOTION_DIM, 0.1, np.float32)
+    own = mean.copy()
+    own[[MOTION_INDEX["jawOpen"], MOTION_INDEX["mouthSmileLeft"]]] = 0.6
+    silent = mean.copy()
+    silent[MOTION_INDEX["jawOpen"]] = 0.0
+    out = Retarget(own, mean)(silent[None])
+    assert out["jawOpen"][0] == 0.0  # articulation is absolute
+    assert out["mouthSmileLeft"][0] == pytest.approx(0.6)  # affect is relative to the photo
+    sad = Retarget(own, mean, emotion=True)(silent[None])
+    assert sad["mouthSmileLeft"][0] == pytest.approx(0.1)  # a commanded emotion replaces it
+
+
+@pytest.mark.skipif(not (DEFAULT_CHECKPOINT / "model.safetensors").exists(),
+                    reason="checkpoints/vasa-motion-s is not trained yet")
+def test_shipped_checkpoint_keeps_the_mouth_closed_in_silence():
+    pipe = TalkingFacePipeline.from_pretrained()
+    quiet = pipe.motion((np.zeros(3 * 16000, np.float32), 16000))
+    talking = pipe.motion((speech_like(3.0), 16000))
+    assert quiet["jawOpen"].max() < 0.15
+    assert quiet["jawOpen"].mean() < talking["jawOpen"].mean()
+    assert quiet.pose[:, :3].std(axis=0).max() < 5.0  # idle, not frozen nor wild

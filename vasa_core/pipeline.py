@@ -1,0 +1,259 @@
+"""The one public API: a portrait and a voice in, a talking-face video out.
+
+    pipe = TalkingFacePipeline.from_pretrained()          # checkpoints/vasa-motion-s
+    out = pipe("me.jpg", "speech.wav", emotion="happy")  # TalkingFaceOutput
+    out.save("talk.mp4")                                  # H.264 + AAC, marked AI-generated
+
+Data flow: audio -> 16 kHz mono (`audio.load_audio`) -> 25 fps features (`audio.features`)
+-> motion in the model's frame (`motion.sample_motion`, sliding windows of W frames, the
+first one conditioned on the portrait's rest state) -> the portrait's motion
+(`retarget.Retarget`, see there for how pose, expressions and gaze are mapped) -> frames
+(`render.Renderer`) -> the visible "AI-generated" mark (`mark.add_visible_mark`, on unless
+mark=False; the mp4 metadata tag is always written).
+
+One clip has T = ceil(seconds * 25) frames; the audio is returned as loaded (16 kHz), so
+the video is at most one frame (40 ms) longer than its sound.
+
+Streaming (`stream`): audio chunks go through `audio.StreamingFeatures` and
+`motion.stream_motion`, which runs windows of `hop` frames as soon as they are complete.
+Latency, from a sample's arrival to its frame: up to `hop` frames of buffering (hop / 25 s,
+0.4 s at the default hop = 10) plus 12 ms of feature look-ahead plus the compute of one
+window (steps network calls) and of rendering `hop` frames. The motion equals
+`sample_motion(..., window=hop)`: with hop = the model's window W, `stream` yields exactly
+the frames `__call__` returns; shorter hops cut windows elsewhere, so the motion (not its
+statistics) differs from the offline clip's.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .latent import Motion
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "vasa-motion-s"
+DEFAULT_STEPS = 8  # = motion.DEFAULT_STEPS, repeated to keep this import light
+DEFAULT_CFG_AUDIO = 0.5
+DEFAULT_CFG_CONTROL = 0.5
+FPS = 25.0
+SAMPLE_RATE = 16000
+TRAIN_HINT = ("train one with `vasa corpus build --hours 1 --out data/corpus` then "
+              "`vasa train --corpus data/corpus --out checkpoints/vasa-motion-s` (see "
+              "`vasa train --help`), or pass the directory of a trained checkpoint")
+
+
+@dataclass
+class TalkingFaceOutput:
+    """frames (T, H, W, 3) uint8 at `fps`; audio (N,) float32 at `sample_rate`; the
+    portrait's `motion` (T, D) that was rendered."""
+
+    frames: np.ndarray
+    fps: float
+    audio: np.ndarray
+    motion: Motion
+    sample_rate: int = SAMPLE_RATE
+
+    def save(self, path: str | Path) -> Path:
+        """Write an H.264 mp4 with the AAC sound and the AI-generated metadata tag."""
+        from .media import write_video
+
+        return write_video(path, self.frames, self.fps, audio=self.audio,
+                           sample_rate=self.sample_rate)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a call can set, checked once (see `TalkingFacePipeline.__call__`)."""
+
+    gaze: tuple[float, float] | None = None
+    distance: float | None = None
+    emotion: str | None = None
+    emotion_strength: float = 1.0
+    head_motion: float = 1.0
+    steps: int = DEFAULT_STEPS
+    cfg_audio: float = DEFAULT_CFG_AUDIO
+    cfg_control: float = DEFAULT_CFG_CONTROL
+    seed: int = 0
+    size: int = 512
+    crop: str = "face"
+    mark: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("cfg_audio", "cfg_control", "head_motion", "emotion_strength"):
+            if not np.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be finite, got {getattr(self, name)}")
+        if self.head_motion < 0:
+            raise ValueError(f"head_motion must be >= 0, got {self.head_motion}")
+        if self.gaze is not None and np.asarray(self.gaze).shape != (2,):
+            raise ValueError(f"gaze must be two angles (yaw, pitch) in degrees, got {self.gaze}")
+
+    def controls(self):
+        """The generator's `Controls` (ValueError for an unknown emotion, lists the valid)."""
+        from .motion import Controls
+
+        return Controls(self.gaze, self.distance, self.emotion, self.emotion_strength)
+
+    def cfg_scales(self) -> dict[str, float]:
+        """Guidance per condition; a control left unset is not guided (sampling.cfg)."""
+        control = self.cfg_control
+        return {"audio": self.cfg_audio, "gaze": control, "distance": control,
+                "emotion": control}
+
+
+@dataclass
+class _Face:
+    """A portrait ready to animate: its latent and a renderer at one size and crop."""
+
+    latent: object  # FaceLatent
+    renderer: object  # Renderer
+
+
+class TalkingFacePipeline:
+    """Portrait + speech -> talking-face frames, with a motion generator `model` (MotionDiT)."""
+
+    def __init__(self, model) -> None:
+        self.model = model.eval()
+        self._face_cache: dict[tuple, _Face] = {}
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path | None = None,
+                        device: str = "cpu") -> "TalkingFacePipeline":
+        """Load the motion checkpoint in `path` (default: the repo's checkpoints/vasa-motion-s)."""
+        from .motion import load_pretrained
+        from .motion.checkpoint import WEIGHTS_NAME
+
+        directory = Path(path) if path is not None else DEFAULT_CHECKPOINT
+        if not (directory / WEIGHTS_NAME).is_file() or not (directory / "config.json").is_file():
+            raise ValueError(f"no motion checkpoint (config.json + {WEIGHTS_NAME}) in "
+                             f"{directory}; {TRAIN_HINT}")
+        return cls(load_pretrained(directory, device))
+
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Write the motion checkpoint (config.json + model.safetensors) to `directory`."""
+        from .motion import save_pretrained
+
+        return save_pretrained(self.model, directory)
+
+    def __call__(self, image, audio, *, gaze: tuple[float, float] | None = None,
+                 distance: float | None = None, emotion: str | None = None,
+                 emotion_strength: float = 1.0, head_motion: float = 1.0,
+                 steps: int = DEFAULT_STEPS, cfg_audio: float = DEFAULT_CFG_AUDIO,
+                 cfg_control: float = DEFAULT_CFG_CONTROL, seed: int = 0, size: int = 512,
+                 crop: str = "face", mark: bool = True) -> TalkingFaceOutput:
+        """Animate `image` (path, (H, W, 3) uint8 array or PIL image) speaking `audio` (path
+        or (array, sample_rate)); T = ceil(seconds * 25) frames.
+
+        gaze: main gaze (yaw, pitch) in degrees, camera frame (latent.py axes); None keeps
+        the portrait's own. distance: head distance as a log-scale offset from the
+        portrait's own (+0.1: face ~10.5 % larger, nearer); None lets the model choose.
+        emotion: one of motion.EMOTIONS, scaled by emotion_strength; None: from the voice.
+        head_motion: scale of the generated head movement (0: the portrait's own pose).
+        steps, cfg_audio, cfg_control (guidance of gaze, distance and emotion), seed:
+        sampling. size, crop: renderer output ("face": size x size; "full": the portrait).
+        mark: stamp the visible "AI-generated" label. Bad input raises ValueError.
+        """
+        settings = Settings(gaze, distance, emotion, emotion_strength, head_motion, steps,
+                            cfg_audio, cfg_control, seed, size, crop, mark)
+        from .audio import load_audio
+
+        wave = load_audio(audio)
+        settings.controls()
+        face = self._face(image, size, crop)
+        motion = self._generate(wave, face.latent.motion0().values[0], settings)
+        frames = np.concatenate(list(_render(face, motion, mark)))
+        return TalkingFaceOutput(frames, FPS, wave, motion)
+
+    def motion(self, audio, *, image=None, **options) -> Motion:
+        """The motion alone (T, D) at 25 fps, for 3-D avatars (`arkit.motion_to_csv`).
+
+        With `image`, retargeted onto that portrait, as `__call__` renders it; without, in
+        the model's own frame (the training data's mean pose, gaze and expressions as the
+        rest state). `options` are `__call__`'s keyword arguments (size, crop, mark unused).
+        """
+        from .audio import load_audio
+
+        settings = Settings(**options)
+        wave = load_audio(audio)
+        settings.controls()
+        if image is None:
+            return self._generate(wave, None, settings)
+        face = self._face(image, settings.size, settings.crop)
+        return self._generate(wave, face.latent.motion0().values[0], settings)
+
+    def _generate(self, wave: np.ndarray, own: np.ndarray | None,
+                  settings: Settings) -> Motion:
+        """Sample motion for a 16 kHz wave (N,) and retarget it onto `own` (D,) (None: the
+        model's rest state, i.e. no retargeting but the head_motion scale)."""
+        from .audio import features
+        from .motion import sample_motion
+
+        retarget = self._retarget(own, settings)
+        generated = sample_motion(self.model, features(wave), settings.controls(),
+                                  steps=settings.steps, cfg_scales=settings.cfg_scales(),
+                                  seed=settings.seed, init_motion=retarget.reference[None])
+        return retarget(generated, FPS)
+
+    def stream(self, image, audio_chunks: Iterable[np.ndarray], *, hop: int = 10,
+               **options) -> Iterator[np.ndarray]:
+        """Yield (n, H, W, 3) uint8 frame batches as 16 kHz mono float chunks (n_i,) arrive.
+
+        `options` are `__call__`'s keyword arguments. Frames come `hop` at a time (the last
+        batch holds the rest); see the module docstring for latency and for how the output
+        relates to `__call__`'s. Arguments are checked before the first chunk is read.
+        """
+        from .motion import stream_motion
+
+        settings = Settings(**options)
+        settings.controls()
+        face = self._face(image, settings.size, settings.crop)
+        retarget = self._retarget(face.latent.motion0().values[0], settings)
+        motion_chunks = stream_motion(
+            self.model, _stream_features(audio_chunks), settings.controls(), hop=hop,
+            steps=settings.steps, cfg_scales=settings.cfg_scales(), seed=settings.seed,
+            init_motion=retarget.reference[None])
+        return (frames for chunk in motion_chunks
+                for frames in _render(face, retarget(chunk, FPS), settings.mark, batch=hop))
+
+    def _retarget(self, own: np.ndarray | None, settings: Settings):
+        """The `retarget.Retarget` of one call. `own` None: the model's mean, which makes
+        the mapping the identity at head_motion = 1 (pose deviations still scale)."""
+        from .retarget import Retarget
+
+        controls = settings.controls()
+        mean = self.model.motion_mean.detach().cpu().numpy()
+        return Retarget(mean if own is None else own, mean, controls.gaze, controls.distance,
+                        controls.emotion is not None, settings.head_motion)
+
+    def _face(self, image, size: int, crop: str) -> _Face:
+        """Analyse and set up a renderer for `image`; the last portrait is cached."""
+        from .face import analyze_image
+        from .media import load_image
+        from .render import Renderer
+
+        pixels = load_image(image)
+        key = (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape, size, crop)
+        if key not in self._face_cache:
+            latent = analyze_image(pixels)
+            self._face_cache = {key: _Face(latent, Renderer(latent, size=size, crop=crop))}
+        return self._face_cache[key]
+
+
+def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterator[np.ndarray]:
+    """(B <= batch, H, W, 3) uint8 batches of `motion`, with the visible mark if `mark`."""
+    from .mark import add_visible_mark
+
+    for frames in face.renderer.render_iter(motion, batch):
+        yield add_visible_mark(frames) if mark else frames
+
+
+def _stream_features(chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """(k, F) feature chunks of 16 kHz audio chunks, then the frames owed at the end."""
+    from .audio import StreamingFeatures
+
+    stream = StreamingFeatures()
+    for chunk in chunks:
+        yield stream.push(np.asarray(chunk, np.float32))
+    yield stream.flush()

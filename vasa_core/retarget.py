@@ -1,0 +1,103 @@
+"""Retargeting: the motion generator's output, moved onto one portrait.
+
+The generator (`vasa_core.motion`) produces *absolute* motion in the frame of its training
+data: head poses around the data's mean pose (`motion_mean`), gaze around the data's mean
+gaze. A portrait has its own pose, expression and gaze (`FaceLatent.pose0`, ...), and the
+renderer animates the difference between a motion and those. So we pick one *reference*
+point r in the model's frame that stands for "the portrait at rest", and map a generated
+frame g onto the portrait, group by group:
+
+    pose         own + offset + (g - r) * head_motion
+                 r = the model's mean pose, its log_scale shifted by the commanded distance
+                 (`offset`: zero but for log_scale = distance). head_motion = 0 keeps the
+                 portrait's own pose (moved by the distance command), 1 the generated swing.
+    articulation g, absolute (jaw, lips, funnel/pucker, press, roll, ...): speech is not
+                 relative to the photo. Silence must close an open-mouthed portrait's mouth.
+    affect       own + (g - r), clipped to [0, 1] (smile, frown, brows, squint, sneer, ...):
+                 a smiling portrait keeps its smile, and the model's brow raises and smiles
+                 come on top. With an emotion commanded, the generated values are used as
+                 they are: the user asked for that expression, not for one on top of the
+                 photo's (a smiling photo asked to look sad must stop smiling).
+    blinks       own + (g - r), clipped: resting lids keep their opening, blinks close them.
+    gaze         commanded gaze given: g (the model was conditioned on it, so its gaze
+                 already sits around the command); otherwise own + (g - r), r = the model's
+                 mean gaze, so the portrait keeps looking where it looks, with saccades.
+
+r is also the first window's motion history (`init_motion`), so the clip starts from the
+portrait's rest state as the model sees it. Every step is per frame and causal, so
+streaming retargets each chunk as it comes, with the same result as offline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .latent import (EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, MOTION_DIM, MOTION_INDEX,
+                     POSE_SLICE, Motion)
+
+ARTICULATION: tuple[str, ...] = (
+    "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker",
+    "mouthStretchLeft", "mouthStretchRight", "mouthPressLeft", "mouthPressRight",
+    "mouthRollLower", "mouthRollUpper",
+    "mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight",
+)
+BLINKS: tuple[str, ...] = ("eyeBlinkLeft", "eyeBlinkRight")
+AFFECT: tuple[str, ...] = tuple(n for n in EXPRESSION_NAMES if n not in ARTICULATION + BLINKS)
+
+
+def _mask(names: tuple[str, ...]) -> np.ndarray:
+    """(D,) bool over MOTION_NAMES."""
+    mask = np.zeros(MOTION_DIM, bool)
+    mask[[MOTION_INDEX[n] for n in names]] = True
+    return mask
+
+
+@dataclass(frozen=True)
+class Retarget:
+    """How generated frames become the portrait's frames (module docstring).
+
+    own (D,): the portrait's motion. mean (D,): the model's `motion_mean`. gaze: the
+    commanded gaze (yaw, pitch) in degrees or None. distance: the commanded log-scale
+    offset or None. emotion: whether an emotion was commanded. head_motion: pose scale.
+    """
+
+    own: np.ndarray
+    mean: np.ndarray
+    gaze: tuple[float, float] | None = None
+    distance: float | None = None
+    emotion: bool = False
+    head_motion: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.head_motion) and self.head_motion >= 0):
+            raise ValueError(f"head_motion must be a finite number >= 0, got {self.head_motion}")
+
+    @property
+    def offset(self) -> np.ndarray:
+        """(D,) the commanded shift of the pose: log_scale += distance."""
+        offset = np.zeros(MOTION_DIM, np.float32)
+        offset[MOTION_INDEX["log_scale"]] = self.distance or 0.0
+        return offset
+
+    @property
+    def reference(self) -> np.ndarray:
+        """(D,) float32, the model-frame point that maps onto the portrait's own motion."""
+        ref = np.asarray(self.mean, np.float32) + self.offset
+        if self.gaze is not None:
+            ref[GAZE_SLICE] = self.gaze
+        return ref
+
+    def __call__(self, generated: np.ndarray, fps: float = 25.0) -> Motion:
+        """Generated motion (T, D) in the model's frame -> the portrait's Motion (T, D)."""
+        g, own = np.asarray(generated, np.float32), np.asarray(self.own, np.float32)
+        delta = g - self.reference  # (T, D)
+        out = own + delta
+        out[:, POSE_SLICE] = (own[POSE_SLICE] + self.offset[POSE_SLICE]
+                              + delta[:, POSE_SLICE] * self.head_motion)
+        absolute = _mask(ARTICULATION + (AFFECT if self.emotion else ()))
+        if self.gaze is not None:
+            absolute[GAZE_SLICE] = True
+        out[:, absolute] = g[:, absolute]
+        out[:, EXPRESSION_SLICE] = out[:, EXPRESSION_SLICE].clip(0.0, 1.0)
+        return Motion(out, fps)
