@@ -28,6 +28,7 @@ _EPILOG = """examples:
   vasa animate --image me.jpg --motion m.csv   drive a portrait with an ARKit/Live Link CSV
   vasa analyze --image me.jpg                  print the portrait's pose, expression and gaze
   vasa analyze --video talk.mp4 --out m.csv    extract a video's motion as a Live Link CSV
+  vasa eval --videos DIR                       lip sync etc. against real talking videos
   vasa generate --image me.jpg --audio hi.wav --out talk.mp4 --emotion happy
                                                a talking-face video with its sound
   vasa motion --audio hi.wav --out m.csv       speech-driven motion for a 3-D avatar
@@ -76,7 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_motion(commands)
     _add_corpus(commands)
     _add_train(commands)
+    _add_eval(commands)
     return parser
+
+
+def _add_eval(commands) -> None:
+    p = commands.add_parser(
+        "eval", help="lip sync, head motion and blinks against real talking videos",
+        description="For each real talking video: drive a portrait with its audio, re-read "
+                    "both videos with the face analyzer and print JSON: lip-sync r and AV "
+                    "offset, dP (deg/frame), blinks per minute, window-join jitter.")
+    p.add_argument("--videos", type=Path, required=True, metavar="DIR", help="folder of .mp4")
+    p.add_argument("--portrait", type=Path, metavar="PATH",
+                   help="portrait to drive (default: the built-in example)")
+    p.add_argument("--checkpoint", type=Path, metavar="DIR", help="motion checkpoint")
+    p.add_argument("--seconds", type=float, default=30.0, help="at most this much of each video")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=_eval)
 
 
 def _add_animate(commands) -> None:
@@ -241,6 +258,21 @@ def _generation_options(args: argparse.Namespace) -> dict:
                 emotion_strength=args.emotion_strength, head_motion=args.head_motion,
                 steps=args.steps, cfg_audio=args.cfg_audio, cfg_control=args.cfg_control,
                 seed=args.seed)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .eval import evaluate_video
+    from .examples import example_portrait_path
+
+    videos = sorted(args.videos.glob("*.mp4")) if args.videos.is_dir() else []
+    if not videos:
+        raise ValueError(f"no .mp4 videos in {args.videos}")
+    pipe = _pipeline(args.checkpoint)
+    portrait = str(args.portrait or example_portrait_path())
+    reports = [evaluate_video(pipe, v, portrait, seed=args.seed, max_seconds=args.seconds)
+               for v in videos]
+    print(json.dumps(reports, indent=2))
+    return 0
 
 
 def _corpus_build(args: argparse.Namespace) -> int:

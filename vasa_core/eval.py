@@ -1,0 +1,134 @@
+"""Metrics measured on pixels (DESIGN, "Metrics"): every method is scored the same way.
+
+The face analyzer re-reads frames, generated or real:
+  * mouth opening: inner-lip gap (mean of the middle three inner-lip point pairs) over
+    the distance between the outer eye corners, per frame; scale- and pose-robust;
+  * lip sync: Pearson r between the generated and the real video's opening series on the
+    25 fps grid, at the best lag within +-MAX_LAG frames (the AV offset) and at lag 0;
+  * head motion dP: mean absolute change of (yaw, pitch, roll) per frame, degrees
+    (VASA-1's delta-P, Sec. 4.1);
+  * blinks per minute: rising crossings of the mean eyeBlink above BLINK_ON after being
+    below BLINK_OFF (hysteresis, so one blink is counted once);
+  * window-join jitter: mean |second difference| of the motion at sliding-window joins
+    over the same elsewhere (1.0 = joins are as smooth as the rest).
+`evaluate_video` runs the whole comparison for one real talking video: its audio drives
+the pipeline on a portrait, both videos are measured, and the figures come back as a dict.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from .face import analyze_frames
+from .face import topology as T
+from .face.analyze import default_detector, detect_and_fit
+from .latent import MOTION_INDEX, Motion
+
+MAX_LAG = 5  # frames (200 ms) searched for the AV offset
+BLINK_ON, BLINK_OFF = 0.5, 0.3
+FPS = 25.0
+_UPPER, _LOWER = T.LIPS_INNER_UPPER[4:7], T.LIPS_INNER_LOWER[4:7]
+
+
+def mouth_opening(frames: Iterable[np.ndarray]) -> np.ndarray:
+    """(T,) inner-lip gap / outer-eye-corner distance of the largest face per RGB frame.
+    Frames without a face are filled by linear interpolation (ValueError if none has)."""
+    detector = default_detector(static=False)
+    out = []
+    for frame in frames:
+        found = detect_and_fit(frame, detector, retry=False)
+        if found is None:
+            out.append(np.nan)
+            continue
+        pts = found[1][:, :2]
+        gap = np.linalg.norm(pts[list(_LOWER)] - pts[list(_UPPER)], axis=1).mean()
+        out.append(gap / max(np.linalg.norm(pts[33] - pts[263]), 1e-6))
+    series = np.asarray(out, np.float64)
+    ok = np.isfinite(series)
+    if not ok.any():
+        raise ValueError("no face found in any frame; cannot measure the mouth")
+    idx = np.arange(len(series))
+    return np.interp(idx, idx[ok], series[ok])
+
+
+def resample(series: np.ndarray, fps: float, target_fps: float = FPS) -> np.ndarray:
+    """A per-frame series at `fps` linearly resampled onto the `target_fps` grid."""
+    if abs(fps - target_fps) < 1e-6:
+        return series
+    t = np.arange(len(series)) / fps
+    n = int(np.floor(t[-1] * target_fps)) + 1
+    return np.interp(np.arange(n) / target_fps, t, series)
+
+
+def lip_sync(generated: np.ndarray, real: np.ndarray, max_lag: int = MAX_LAG) -> dict:
+    """Pearson r of two opening series at lag 0 and at the best lag (frames; > 0 means
+    the generated mouth lags the real one)."""
+    n = min(len(generated), len(real))
+    if n < 2 * max_lag + 10:
+        raise ValueError(f"need at least {2 * max_lag + 10} frames to measure lip sync")
+    g, r = generated[:n], real[:n]
+    lags = range(-max_lag, max_lag + 1)
+    scores = [_pearson(g[max(k, 0):n + min(k, 0)], r[max(-k, 0):n - max(k, 0)]) for k in lags]
+    best = int(np.nanargmax(scores))
+    return {"r": float(scores[best]), "offset": int(list(lags)[best]),
+            "r_lag0": float(scores[max_lag])}
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if a.std() < 1e-9 or b.std() < 1e-9:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def delta_p(motion: Motion) -> float:
+    """Mean absolute per-frame change of yaw, pitch and roll, degrees per frame at 25 fps."""
+    pose = np.stack([motion[n] for n in ("yaw", "pitch", "roll")], 1)
+    pose = np.stack([resample(c, motion.fps) for c in pose.T], 1)
+    return float(np.abs(np.diff(pose, axis=0)).mean()) if len(pose) > 1 else 0.0
+
+
+def blink_rate(motion: Motion) -> float:
+    """Blinks per minute from the mean of eyeBlinkLeft/Right (hysteresis crossings)."""
+    blink = (motion["eyeBlinkLeft"] + motion["eyeBlinkRight"]) / 2
+    count, armed = 0, True
+    for b in blink:
+        if armed and b > BLINK_ON:
+            count, armed = count + 1, False
+        elif b < BLINK_OFF:
+            armed = True
+    return 60.0 * count / max(len(blink) / motion.fps, 1e-9)
+
+
+def join_jitter(motion: Motion, window: int) -> float:
+    """Mean |second difference| of all motion dims at window joins / elsewhere."""
+    acc = np.abs(np.diff(motion.values, n=2, axis=0)).mean(1)  # (T-2,) centred at t+1
+    joins = np.zeros(len(acc), bool)
+    joins[np.arange(window - 1, len(acc), window)] = True  # centred on frames w-1 | w
+    if not joins.any() or joins.all():
+        raise ValueError("the motion is too short to compare window joins")
+    return float(acc[joins].mean() / max(acc[~joins].mean(), 1e-9))
+
+
+def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
+                   max_seconds: float = 30.0) -> dict:
+    """Drive `portrait` with the audio of a real talking `video` and compare (see module
+    doc). Returns lip sync, dP and blink rate of both, plus join jitter."""
+    from .audio import SAMPLE_RATE, load_audio
+    from .media import read_video
+
+    frames, fps = read_video(video, max_frames=int(max_seconds * 30))
+    real_open = resample(mouth_opening(frames), fps)
+    real_motion = analyze_frames(frames, fps=fps, tracking=True)
+    audio = load_audio(video)[: int(len(frames) / fps * SAMPLE_RATE)]
+    out = pipe(portrait, (audio, SAMPLE_RATE), seed=seed, mark=False)
+    gen_open = mouth_opening(out.frames)
+    window = pipe.model.config.window
+    return {"video": Path(video).name, "seconds": round(len(frames) / fps, 2),
+            **lip_sync(gen_open, real_open),
+            "dP_generated": delta_p(out.motion), "dP_real": delta_p(real_motion),
+            "blinks_per_min_generated": blink_rate(out.motion),
+            "blinks_per_min_real": blink_rate(real_motion),
+            "join_jitter": join_jitter(out.motion, window),
+            "jaw_mean_generated": float(out.motion.values[:, MOTION_INDEX["jawOpen"]].mean())}
