@@ -53,6 +53,10 @@ class CorpusConfig:
     shard_seconds: float = 300.0
     clip_seconds: tuple[float, float] = (3.0, 15.0)  # target speech length before padding
     pad_seconds: tuple[float, float] = (0.1, 0.8)  # silence before and after the speech
+    # Some sides get a long pause instead, so that whole windows of silence (a closed
+    # mouth with idle motion) are in the data, as in real conversation.
+    long_pause_p: float = 0.3
+    long_pause_seconds: tuple[float, float] = (1.5, 4.0)
     singing_p: float = 0.08  # share of sung clips
     emotion_p: float = 0.5  # share of clips with a non-neutral emotion
     emotion_strength: tuple[float, float] = (0.3, 1.0)
@@ -84,7 +88,14 @@ def _speech(rng: np.random.Generator, config: CorpusConfig, target: float):
     words = max(2, int(round(target * voice.rate / 60.0)))
     text = random_text(language, rng, words)
     utt = synthesize(text, voice, MODEL_RATE, seed=int(rng.integers(2 ** 31)))
-    return utt.padded(*rng.uniform(*config.pad_seconds, size=2))
+    return utt.padded(*_pads(rng, config))
+
+
+def _pads(rng: np.random.Generator, config: CorpusConfig) -> tuple[float, float]:
+    """Silence (s) before and after a clip's sound: short, or now and then a long pause."""
+    short = rng.uniform(*config.pad_seconds, size=2)
+    long = rng.uniform(*config.long_pause_seconds, size=2)
+    return tuple(float(x) for x in np.where(rng.random(2) < config.long_pause_p, long, short))
 
 
 def generate_clip(rng: np.random.Generator, config: CorpusConfig = CorpusConfig(),
@@ -92,7 +103,7 @@ def generate_clip(rng: np.random.Generator, config: CorpusConfig = CorpusConfig(
     """One random clip: speech (or singing), its teacher motion, degraded audio."""
     target = target if target is not None else rng.uniform(*config.clip_seconds)
     if rng.random() < config.singing_p:
-        utt = singing(rng, target, MODEL_RATE).padded(*rng.uniform(*config.pad_seconds, 2))
+        utt = singing(rng, target, MODEL_RATE).padded(*_pads(rng, config))
     else:
         utt = _speech(rng, config, target)
     emotion, strength = "neutral", 0.0
