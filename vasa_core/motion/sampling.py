@@ -200,7 +200,8 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
             history_audio, pending = _tail(None, chunk[:1], k), chunk[:0]
         pending = np.concatenate([pending, chunk])
         while len(pending) >= window:
-            motion = denoise(np.concatenate([history_audio, pending[:window]]), history, start)
+            motion = _join(history, denoise(np.concatenate([history_audio, pending[:window]]),
+                                            history, start))
             history_audio = _tail(history_audio, pending[:window], k)
             history = _tail(history, motion, k)
             pending, start = pending[window:], start + window
@@ -209,7 +210,26 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
         raise ValueError("the audio stream had no frames (T = 0)")
     if len(pending):
         padded = np.concatenate([pending, np.repeat(pending[-1:], window - len(pending), axis=0)])
-        yield denoise(np.concatenate([history_audio, padded]), history, start)[: len(pending)]
+        yield _join(history, denoise(np.concatenate([history_audio, padded]), history,
+                                     start))[: len(pending)]
+
+
+JOIN_FRAMES = 3.0  # e-folding length (frames) of the correction at a window join
+
+
+def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
+    """Remove the step at a window join: a window is sampled given its history but, with a
+    briefly trained model, its first frame can jump away from where the history was heading.
+    The difference between the history's linear extrapolation and the window's first frame
+    is added back, decaying over JOIN_FRAMES, so position and velocity stay continuous.
+    Applied identically offline and when streaming (both slide through here)."""
+    if history is None or len(history) < 2:
+        return motion
+    expected = 2 * history[-1] - history[-2]  # (D,) where the motion was heading
+    decay = np.exp(-np.arange(len(motion)) / JOIN_FRAMES)[:, None]  # (L, 1)
+    joined = motion + decay * (expected - motion[0])
+    joined[:, EXPRESSION_SLICE] = joined[:, EXPRESSION_SLICE].clip(0.0, 1.0)
+    return joined.astype(motion.dtype)
 
 
 def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | None,
