@@ -200,8 +200,9 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
             history_audio, pending = _tail(None, chunk[:1], k), chunk[:0]
         pending = np.concatenate([pending, chunk])
         while len(pending) >= window:
-            motion = _join(history, denoise(np.concatenate([history_audio, pending[:window]]),
-                                            history, start))
+            generated = history if start > 0 else None  # not the caller's init_motion
+            motion = _join(generated, denoise(np.concatenate([history_audio, pending[:window]]),
+                                              history, start))
             history_audio = _tail(history_audio, pending[:window], k)
             history = _tail(history, motion, k)
             pending, start = pending[window:], start + window
@@ -210,8 +211,9 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
         raise ValueError("the audio stream had no frames (T = 0)")
     if len(pending):
         padded = np.concatenate([pending, np.repeat(pending[-1:], window - len(pending), axis=0)])
-        yield _join(history, denoise(np.concatenate([history_audio, padded]), history,
-                                     start))[: len(pending)]
+        generated = history if start > 0 else None
+        yield _join(generated, denoise(np.concatenate([history_audio, padded]), history,
+                                       start))[: len(pending)]
 
 
 JOIN_FRAMES = 3.0  # e-folding length (frames) of the correction at a window join
@@ -222,7 +224,9 @@ def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
     briefly trained model, its first frame can jump away from where the history was heading.
     The difference between the history's linear extrapolation and the window's first frame
     is added back, decaying over JOIN_FRAMES, so position and velocity stay continuous.
-    Applied identically offline and when streaming (both slide through here)."""
+    Applied identically offline and when streaming (both slide through here), and only
+    between generated windows: the first window's history (`init_motion`, e.g. a reference
+    pose) conditions it but is not a trajectory to continue."""
     if history is None or len(history) < 2:
         return motion
     expected = 2 * history[-1] - history[-2]  # (D,) where the motion was heading
