@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from timing import median_seconds
 from vasa_core.audio import SAMPLE_RATE, SAMPLES_PER_FRAME, StreamingFeatures, features, load_audio
 
 
@@ -32,15 +33,6 @@ def speech_like(seconds: float, rate: int) -> np.ndarray:
     envelope = np.clip(np.sin(2 * np.pi * 4 * t), 0, None)
     noise = 0.01 * np.random.default_rng(0).standard_normal(len(t))
     return (0.2 * voiced * envelope + noise).astype(np.float32)
-
-
-def median_seconds(fn, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def push_latencies_ms(wave: np.ndarray) -> np.ndarray:

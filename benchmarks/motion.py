@@ -17,25 +17,15 @@ import json
 import os
 import platform
 import time
-from typing import Callable
 
 import numpy as np
 import torch
 
+from timing import median_seconds
 from vasa_core.motion import (DEFAULT_STEPS, Controls, MotionDiT, MotionDiTConfig,
                               load_pretrained, sample_motion, stream_motion)
 
 GUIDED = {"audio": 1.0, "gaze": 1.0}
-
-
-def median_seconds(fn: Callable[[], object], repeats: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def first_frame_seconds(model: MotionDiT, audio: np.ndarray, hop: int, steps: int) -> float:

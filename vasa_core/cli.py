@@ -109,18 +109,23 @@ def _add_animate(commands) -> None:
     p.add_argument("--motion", type=Path, metavar="CSV",
                    help="motion CSV (ARKit / Live Link Face layout, as written by "
                         "`vasa analyze --video`) instead of the tour")
+    _add_render_options(p)
+    p.add_argument("--fps", type=_positive_float,
+                   help="frame rate (default: 25 for the tour, the CSV's own rate for --motion)")
+    p.add_argument("--seconds-per-move", type=_positive_float, default=1.2, metavar="S",
+                   help="duration of each tour move (default: %(default)s)")
+    p.set_defaults(run=_animate)
+
+
+def _add_render_options(p: argparse.ArgumentParser) -> None:
+    """--size, --crop and --no-mark, shared by the commands that write video."""
     p.add_argument("--size", type=_positive_int, default=512, metavar="PX",
                    help="output side in pixels for --crop face (default: %(default)s)")
     p.add_argument("--crop", choices=("face", "full"), default="face",
                    help="'face': square crop around the head; 'full': the whole portrait "
                         "(default: %(default)s)")
-    p.add_argument("--fps", type=_positive_float,
-                   help="frame rate (default: 25 for the tour, the CSV's own rate for --motion)")
-    p.add_argument("--seconds-per-move", type=_positive_float, default=1.2, metavar="S",
-                   help="duration of each tour move (default: %(default)s)")
     p.add_argument("--no-mark", action="store_true",
                    help="leave out the visible 'AI-generated' label (the metadata tag stays)")
-    p.set_defaults(run=_animate)
 
 
 def _add_analyze(commands) -> None:
@@ -151,13 +156,7 @@ def _add_generate(commands) -> None:
     p.add_argument("--out", type=Path, default=Path("talk.mp4"), metavar="MP4",
                    help="output mp4 (default: %(default)s)")
     _add_generation_options(p)
-    p.add_argument("--size", type=_positive_int, default=512, metavar="PX",
-                   help="output side in pixels for --crop face (default: %(default)s)")
-    p.add_argument("--crop", choices=("face", "full"), default="face",
-                   help="'face': square crop around the head; 'full': the whole portrait "
-                        "(default: %(default)s)")
-    p.add_argument("--no-mark", action="store_true",
-                   help="leave out the visible 'AI-generated' label (the metadata tag stays)")
+    _add_render_options(p)
     p.set_defaults(run=_generate)
 
 

@@ -56,6 +56,10 @@ LOSS_LOG = "loss.json"
 RESUME_DIR = "resume"
 
 
+MODEL_FIELDS = ("width", "layers", "heads", "window", "context", "min_window", "dropout")
+_MODEL_DEFAULTS = {f.name: f.default for f in fields(MotionDiTConfig) if f.name in MODEL_FIELDS}
+
+
 @dataclass
 class TrainConfig:
     """Everything a run depends on; saved as train_config.json beside the checkpoint."""
@@ -75,20 +79,19 @@ class TrainConfig:
     mixed_precision: str = "no"  # no | fp16 | bf16
     save_every: int = 500
     threads: int = 0  # torch CPU threads; 0 = torch's default
-    # MotionDiTConfig fields
-    width: int = 256
-    layers: int = 4
-    heads: int = 4
-    window: int = 50
-    context: int = 10
-    min_window: int = 10
-    dropout: float = 0.1
+    # The MotionDiTConfig fields a run may change (flat, so each is a command-line flag);
+    # their defaults are the network's own.
+    width: int = _MODEL_DEFAULTS["width"]
+    layers: int = _MODEL_DEFAULTS["layers"]
+    heads: int = _MODEL_DEFAULTS["heads"]
+    window: int = _MODEL_DEFAULTS["window"]
+    context: int = _MODEL_DEFAULTS["context"]
+    min_window: int = _MODEL_DEFAULTS["min_window"]
+    dropout: float = _MODEL_DEFAULTS["dropout"]
 
     def model_config(self) -> MotionDiTConfig:
-        return MotionDiTConfig(audio_dim=FEATURE_DIM, window=self.window, context=self.context,
-                               min_window=self.min_window, width=self.width,
-                               layers=self.layers, heads=self.heads, dropout=self.dropout,
-                               drop_probs=default_drop_probs())
+        shared = {name: getattr(self, name) for name in MODEL_FIELDS}
+        return MotionDiTConfig(audio_dim=FEATURE_DIM, drop_probs=default_drop_probs(), **shared)
 
     def save(self, directory: str | Path) -> None:
         text = json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
