@@ -21,9 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .face import analyze_frames
 from .face import topology as T
-from .face.analyze import default_detector, detect_and_fit
+from .face.analyze import default_detector, detect_and_fit, motion_from_fits
 from .latent import MOTION_INDEX, Motion
 
 MAX_LAG = 5  # frames (200 ms) searched for the AV offset
@@ -35,14 +34,23 @@ _UPPER, _LOWER = T.LIPS_INNER_UPPER[4:7], T.LIPS_INNER_LOWER[4:7]
 def mouth_opening(frames: Iterable[np.ndarray]) -> np.ndarray:
     """(T,) inner-lip gap / outer-eye-corner distance of the largest face per RGB frame.
     Frames without a face are filled by linear interpolation (ValueError if none has)."""
+    return opening_from_fits(_track(frames))
+
+
+def _track(frames: Iterable[np.ndarray]) -> list:
+    """Per-frame `detect_and_fit` results with the tracking detector (None: no face)."""
     detector = default_detector(static=False)
+    return [detect_and_fit(frame, detector, retry=False) for frame in frames]
+
+
+def opening_from_fits(found: list) -> np.ndarray:
+    """The mouth opening series of per-frame `detect_and_fit` results (see mouth_opening)."""
     out = []
-    for frame in frames:
-        found = detect_and_fit(frame, detector, retry=False)
-        if found is None:
+    for fit in found:
+        if fit is None:
             out.append(np.nan)
             continue
-        pts = found[1][:, :2]
+        pts = fit[1][:, :2]
         gap = np.linalg.norm(pts[list(_LOWER)] - pts[list(_UPPER)], axis=1).mean()
         out.append(gap / max(np.linalg.norm(pts[33] - pts[263]), 1e-6))
     series = np.asarray(out, np.float64)
@@ -119,8 +127,9 @@ def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
     from .media import read_video
 
     frames, fps = read_video(video, max_frames=int(max_seconds * 30))
-    real_open = resample(mouth_opening(frames), fps)
-    real_motion = analyze_frames(frames, fps=fps, tracking=True)
+    fits = _track(frames)  # one MediaPipe pass serves both measures of the real video
+    real_open = resample(opening_from_fits(fits), fps)
+    real_motion = motion_from_fits(fits, fps)
     audio = load_audio(video)[: int(len(frames) / fps * SAMPLE_RATE)]
     out = pipe(portrait, (audio, SAMPLE_RATE), seed=seed, mark=False)
     gen_open = mouth_opening(out.frames)

@@ -91,20 +91,18 @@ def analyze_image(image, detector: FaceDetector | None = None) -> FaceLatent:
 
 def analyze_frames(frames: Iterable[np.ndarray], fps: float = 25.0, tracking: bool = False,
                    detector: FaceDetector | None = None) -> Motion:
-    """Motion (T, D) of the largest face in each RGB frame.
-
-    Frames without a face take the nearest detected frame's values (a held pose reads
-    better than a jump); if no frame has a face, ValueError.
-    """
+    """Motion (T, D) of the largest face in each RGB frame (see `motion_from_fits`)."""
     detector = detector or default_detector(static=not tracking)
-    rows: list[np.ndarray | None] = []
-    for frame in frames:
-        found = detect_and_fit(frame, detector, retry=False)
-        if found is None:
-            rows.append(None)
-            continue
-        fit = found[0]
-        rows.append(np.concatenate([fit.pose.to_array(), fit.expression, fit.gaze]))
+    return motion_from_fits([detect_and_fit(f, detector, retry=False) for f in frames], fps)
+
+
+def motion_from_fits(found: list[tuple[FaceFit, np.ndarray, tuple] | None],
+                     fps: float) -> Motion:
+    """Motion from per-frame `detect_and_fit` results. Frames without a face take the
+    nearest detected frame's values (a held pose reads better than a jump); if no frame
+    has a face, ValueError."""
+    rows = [None if f is None else np.concatenate([f[0].pose.to_array(), f[0].expression,
+                                                   f[0].gaze]) for f in found]
     hits = [i for i, r in enumerate(rows) if r is not None]
     if not hits:
         raise ValueError(NO_FACE_HELP.replace("the image", "any frame"))
