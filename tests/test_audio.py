@@ -440,6 +440,17 @@ def test_too_long_files_are_refused_with_the_way_out(tmp_path):
     assert abs(len(load_audio(path, max_seconds=5.1)) - 5 * 16000) < 1000
 
 
+def test_first_seconds_cuts_instead_of_refusing(tmp_path):
+    wave = tone(440, 5.0, 16000)
+    path = encode_with_pyav(tmp_path / "long.mp3", wave, 16000, "libmp3lame")
+    head = load_audio(path, max_seconds=2.0, first_seconds=1.5)
+    assert len(head) == 24000
+    np.testing.assert_allclose(head, load_audio(path, max_seconds=None)[:24000], atol=1e-6)
+    assert len(load_audio((wave, 16000), max_seconds=2.0, first_seconds=1.5)) == 24000
+    with pytest.raises(ValueError, match="limit of 1 s"):
+        load_audio(path, max_seconds=1.0, first_seconds=1.5)
+
+
 @pytest.mark.parametrize("source,phrase", [
     ((np.array([0.0, np.nan, 0.1]), 16000), "NaN"),
     ((np.array([0.0, -np.inf]), 44100), "NaN or infinite"),

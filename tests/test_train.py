@@ -57,6 +57,21 @@ def test_controls_come_from_the_labels():
     assert item["emotion_strength"].item() == 0.5 and item["distance"].dtype == torch.float32
 
 
+def test_an_unknown_emotion_is_trained_as_dropped():
+    from torch.utils.data import default_collate
+
+    from vasa_core.train import batch_conditions
+
+    audio, motion, labels = fake_clip(30, 0.0)
+    known = WindowDataset([(audio, motion, labels)], W, K, seed=0)
+    real = WindowDataset([(audio, motion, {**labels, "emotion": None})], W, K, seed=0)
+    no_drop = dict.fromkeys(("audio", "history", "gaze", "distance", "emotion"), 0.0)
+    for data, expected in ((known, True), (real, False)):
+        batch = default_collate([data[i] for i in range(4)])
+        _, cond = batch_conditions(batch, W, K, no_drop, torch.Generator().manual_seed(0))
+        assert cond.has("emotion") is expected and cond.has("gaze")
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     from vasa_core.data.corpus import build_corpus

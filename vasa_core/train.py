@@ -45,7 +45,7 @@ from .data.corpus import MANIFEST, load_corpus
 from .latent import MOTION_INDEX
 from .motion import (CONDITION_NAMES, Conditions, MotionDiT, MotionDiTConfig, drop_conditions,
                      save_pretrained, training_loss)
-from .motion.conditions import EMOTION_INDEX
+from .motion.conditions import CONDITION_INDEX, EMOTION_INDEX
 from .motion.dit import default_drop_probs
 
 if TYPE_CHECKING:
@@ -173,13 +173,16 @@ class WindowDataset(Dataset):
         """The clip's labels as Conditions fields (units: `motion.conditions`)."""
         # A neutral clip is labelled strength 0; train it at 1 so that asking for "neutral"
         # at the default strength 1 reads the embedding the network learned for it.
-        neutral = labels["emotion"] == "neutral"
+        # An unknown emotion (real video, `data.extract`) is trained as a dropped condition.
+        emotion = labels["emotion"]
+        neutral = emotion in ("neutral", None)
         return {"gaze": torch.tensor(labels["gaze"], dtype=torch.float32),
                 "distance": torch.tensor(labels["distance"] - self.mean_log_scale,
                                          dtype=torch.float32),
-                "emotion": torch.tensor(EMOTION_INDEX[labels["emotion"]]),
+                "emotion": torch.tensor(EMOTION_INDEX[emotion or "neutral"]),
                 "emotion_strength": torch.tensor(1.0 if neutral else labels["emotion_strength"],
-                                                 dtype=torch.float32)}
+                                                 dtype=torch.float32),
+                "emotion_known": torch.tensor(emotion is not None)}
 
 
 def make_loader(dataset: WindowDataset, batch: int, first: int, last: int) -> DataLoader:
@@ -199,6 +202,8 @@ def batch_conditions(batch: dict[str, torch.Tensor], length: int, context: int,
     """Crop a batch to window length L; (motion (B, L, D), conditions with dropout)."""
     b = batch["motion"].shape[0]
     present = torch.ones(b, len(CONDITION_NAMES), dtype=torch.bool, device=batch["motion"].device)
+    if "emotion_known" in batch:
+        present[:, CONDITION_INDEX["emotion"]] = batch["emotion_known"].to(present.device)
     cond = Conditions(audio=batch["audio"][:, :context + length], history=batch["history"],
                       gaze=batch["gaze"], distance=batch["distance"], emotion=batch["emotion"],
                       emotion_strength=batch["emotion_strength"], present=present)

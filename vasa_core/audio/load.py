@@ -41,20 +41,23 @@ PASSBAND, STOPBAND_DB = 0.84, 80.0
 AudioSource = str | Path | tuple[np.ndarray, int]
 
 
-def load_audio(source: AudioSource, max_seconds: float | None = MAX_SECONDS) -> np.ndarray:
+def load_audio(source: AudioSource, max_seconds: float | None = MAX_SECONDS, *,
+               first_seconds: float | None = None) -> np.ndarray:
     """A path or (array, sample_rate) -> (N,) float32 mono at 16 kHz in [-1, 1].
 
     Arrays are (N,) or (N, channels), int (full scale by dtype: int16 / 32768, ...) or
     float (full scale 1). Raises ValueError for a missing, corrupt or non-audio file, a
     file without an audio stream, no samples, NaN or infinite samples, and audio longer
-    than `max_seconds` (None: no limit).
+    than `max_seconds` (None: no limit). `first_seconds` keeps only the beginning (a
+    file's decoding stops there), so long audio is cut instead of refused.
     """
     if isinstance(source, tuple):
         array, rate = _unpack(source)
         mono, name = _array_to_mono(array), "the audio array"
+        mono = mono if first_seconds is None else mono[: int(first_seconds * rate)]
         _check_duration(len(mono), rate, name, max_seconds)
     elif isinstance(source, (str, Path)):
-        mono, rate = _decode_file(Path(source), max_seconds)
+        mono, rate = _decode_file(Path(source), max_seconds, first_seconds)
         name = str(source)
     else:
         raise TypeError(f"load_audio takes a path or an (array, sample_rate) tuple, "
@@ -105,7 +108,8 @@ def _to_unit_float(array: np.ndarray) -> np.ndarray:
                      "float samples")
 
 
-def _decode_file(path: Path, max_seconds: float | None) -> tuple[np.ndarray, int]:
+def _decode_file(path: Path, max_seconds: float | None,
+                 first_seconds: float | None = None) -> tuple[np.ndarray, int]:
     """(mono float32 samples, sample rate) of a file's first audio stream."""
     import av
 
@@ -117,7 +121,8 @@ def _decode_file(path: Path, max_seconds: float | None) -> tuple[np.ndarray, int
         if not container.streams.audio:
             raise ValueError(f"{path} has no audio stream (a silent video, or not an audio "
                              "file); pass a file with sound")
-        return _decode_stream(container, container.streams.audio[0], path, max_seconds)
+        return _decode_stream(container, container.streams.audio[0], path, max_seconds,
+                              first_seconds)
 
 
 @contextmanager
@@ -141,16 +146,21 @@ def _unreadable(path: Path, err: Exception) -> str:
             f"converting it: ffmpeg -i '{path}' out.wav")
 
 
-def _decode_stream(container, stream, path: Path,
-                   max_seconds: float | None) -> tuple[np.ndarray, int]:
-    """(mono samples, rate), refused as soon as they pass `max_seconds`. Header durations
-    are not trusted for this: for VBR mp3 they are estimates, sometimes far off."""
+def _decode_stream(container, stream, path: Path, max_seconds: float | None,
+                   first_seconds: float | None = None) -> tuple[np.ndarray, int]:
+    """(mono samples, rate), cut at `first_seconds`, refused as soon as they pass
+    `max_seconds`. Header durations are not trusted for this: for VBR mp3 they are
+    estimates, sometimes far off."""
     chunks, total, rate = [], 0, stream.sample_rate or SAMPLE_RATE
     for mono, rate in _mono_chunks(container, stream):
         chunks.append(mono)
         total += len(mono)
-        _check_duration(total, rate, str(path), max_seconds)
-    return (np.concatenate(chunks) if chunks else np.zeros(0, np.float32)), rate
+        kept = total if first_seconds is None else min(total, int(first_seconds * rate))
+        _check_duration(kept, rate, str(path), max_seconds)
+        if kept < total:
+            break
+    mono = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    return (mono if first_seconds is None else mono[: int(first_seconds * rate)]), rate
 
 
 def _mono_chunks(container, stream) -> Iterator[tuple[np.ndarray, int]]:

@@ -124,8 +124,9 @@ def _to_int16(audio: np.ndarray) -> np.ndarray:
     return np.round(np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
 
 
-def _write_shard(path: Path, clips: list[Clip]) -> None:
-    """Concatenate `clips` into one safetensors file, written atomically."""
+def write_shard(path: Path, clips: list[Clip]) -> None:
+    """Concatenate `clips` into one safetensors file, written atomically (also used by
+    extract.py, so real-video shards have exactly this layout)."""
     lengths = [len(c.audio) for c in clips], [len(c.motion) for c in clips]
     tensors = {
         "audio": np.concatenate([_to_int16(c.audio) for c in clips]),
@@ -140,7 +141,7 @@ def _write_shard(path: Path, clips: list[Clip]) -> None:
     os.replace(tmp, path)
 
 
-def _shard_summary(path: Path) -> dict:
+def shard_summary(path: Path) -> dict:
     """{"file", "clips", "seconds", "languages", "emotions"} read back from a shard."""
     with safe_open(str(path), framework="numpy") as f:
         meta = json.loads(f.metadata()["clips"])
@@ -150,7 +151,8 @@ def _shard_summary(path: Path) -> dict:
     emotions: dict[str, int] = {}
     for m, s in zip(meta, seconds):
         languages[m["language"]] = languages.get(m["language"], 0.0) + float(s)
-        emotions[m["labels"]["emotion"]] = emotions.get(m["labels"]["emotion"], 0) + 1
+        emotion = m["labels"]["emotion"] or "unknown"  # None: a real video's
+        emotions[emotion] = emotions.get(emotion, 0) + 1
     return {"file": path.name, "clips": len(meta), "seconds": float(seconds.sum()),
             "languages": languages, "emotions": emotions}
 
@@ -172,8 +174,8 @@ def build_shard(out_dir: Path, seed: int, index: int, seconds: float, config: Co
             clip = generate_clip(rng, config, min(rng.uniform(*config.clip_seconds), left))
             clips.append(clip)
             done += clip.duration
-        _write_shard(path, clips)
-    return _shard_summary(path)
+        write_shard(path, clips)
+    return shard_summary(path)
 
 
 def _merge(summaries: list[dict], key: str) -> dict:
@@ -215,14 +217,20 @@ def build_corpus(out_dir: str | Path, hours: float, seed: int = 0,
             summaries[futures[future]] = future.result()
             bar.update(future.result()["seconds"])
     bar.close()
+    return write_manifest(out, summaries, fps=config.teacher.fps, seed=seed,
+                          hours_requested=hours, config=asdict(config))
+
+
+def write_manifest(out: Path, summaries: list[dict], fps: float, **fields) -> dict:
+    """Write and return `out`/manifest.json: totals over the `shard_summary` dicts of the
+    shards, in order, plus the builder's own `fields` (seed, config, skipped files...)."""
     manifest = {
-        "format": FORMAT, "seed": seed, "hours_requested": hours, "sample_rate": MODEL_RATE,
-        "fps": config.teacher.fps, "motion_names": list(MOTION_NAMES),
-        "clips": sum(s["clips"] for s in summaries),
+        "format": FORMAT, "sample_rate": MODEL_RATE, "fps": fps,
+        "motion_names": list(MOTION_NAMES), "clips": sum(s["clips"] for s in summaries),
         "seconds": sum(s["seconds"] for s in summaries),
         "languages": _merge(summaries, "languages"), "emotions": _merge(summaries, "emotions"),
         "shards": [{k: s[k] for k in ("file", "clips", "seconds")} for s in summaries],
-        "config": asdict(config),
+        **fields,
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return manifest

@@ -67,8 +67,16 @@ class Labels:
 
     gaze: tuple[float, float]  # main gaze yaw, pitch (deg): the clip's mean gaze
     distance: float  # head distance: the clip's mean log_scale
-    emotion: str = "neutral"
+    emotion: str | None = "neutral"  # None: not known (real video); trained as dropped
     emotion_strength: float = 0.0
+
+    @classmethod
+    def read(cls, motion: Motion, emotion: str | None = "neutral",
+             strength: float = 0.0) -> "Labels":
+        """The labels VASA-1 reads off a clip (Sec. 3.2): mean gaze and mean log_scale."""
+        return cls(gaze=(float(motion["gaze_yaw"].mean()), float(motion["gaze_pitch"].mean())),
+                   distance=float(motion["log_scale"].mean()), emotion=emotion,
+                   emotion_strength=strength)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -149,7 +157,4 @@ def teach(utt: Utterance, rng: np.random.Generator, emotion: str | None = None,
     motion = Motion.from_parts(np.clip(pose, POSE_LIMITS[:, 0], POSE_LIMITS[:, 1]),
                                expression, np.clip(gaze, -GAZE_LIMIT_DEG, GAZE_LIMIT_DEG),
                                config.fps)
-    labels = Labels(gaze=(float(motion["gaze_yaw"].mean()), float(motion["gaze_pitch"].mean())),
-                    distance=float(motion["log_scale"].mean()), emotion=emotion,
-                    emotion_strength=float(strength))
-    return motion, labels
+    return motion, Labels.read(motion, emotion, float(strength))
