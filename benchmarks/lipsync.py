@@ -25,20 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from vasa_core.audio import SAMPLES_PER_FRAME, features, load_audio
+from vasa_core.audio import features, load_audio
+from vasa_core.eval import log_energy
 from vasa_core.latent import MOTION_INDEX
 from vasa_core.motion import Controls, MotionDiT, load_pretrained, sample_motion
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "assets" / "speech"
 JAW = MOTION_INDEX["jawOpen"]
-
-
-def log_energy(wave: np.ndarray, frames: int) -> np.ndarray:
-    """(frames,) RMS level in dB of each 640-sample frame (zero-padded at the end)."""
-    padded = np.zeros(frames * SAMPLES_PER_FRAME, np.float32)
-    padded[: len(wave)] = wave[: len(padded)]
-    rms = np.sqrt(np.mean(padded.reshape(frames, SAMPLES_PER_FRAME) ** 2, axis=1))
-    return 20 * np.log10(rms + 1e-5)
 
 
 def corr(a: np.ndarray, b: np.ndarray) -> float:

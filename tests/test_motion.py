@@ -104,6 +104,21 @@ def test_cfg_matches_formula():
         cfg(model, {"lips": 1.0})
 
 
+def test_cfg_per_dimension_scale_guides_only_those_dimensions():
+    model, cond = random_model(), random_conditions(2, 5)
+    x, t = torch.randn(2, 5, MOTION_DIM), torch.tensor([0.3, 0.9])
+    weights = np.zeros(MOTION_DIM)
+    weights[[6, 7]] = 2.0  # jawOpen, mouthClose
+    with torch.no_grad():
+        full, whole = model(x, t, cond), cfg(model, {"audio": 2.0})(x, t, cond)
+        lips = cfg(model, {"audio": weights})(x, t, cond)
+    torch.testing.assert_close(lips[..., [6, 7]], whole[..., [6, 7]])
+    others = [d for d in range(MOTION_DIM) if d not in (6, 7)]
+    torch.testing.assert_close(lips[..., others], full[..., others])
+    with pytest.raises(ValueError, match="finite number or a \\(D,\\) vector"):
+        cfg(model, {"audio": np.ones((2, MOTION_DIM))})
+
+
 # -- (3) sliding windows --------------------------------------------------------------------
 @pytest.mark.parametrize("frames, with_init", [(8, False), (5, True)])
 def test_one_window_equals_direct_sampling(frames, with_init):

@@ -5,6 +5,7 @@
     vasa generate --audio A [--image P] [--out talk.mp4] [generation options] [--size --crop]
     vasa motion --audio A --out motion.csv [--image P] [generation options]
     vasa corpus build --hours H --out DIR [--seed S] [--workers N]
+    vasa corpus extract --videos DIR --out DIR [--max-seconds S] [--shard-seconds S]
     vasa train ...   (forwarded to vasa_core.train)
 
 Bad input (a missing or corrupt file, no face found, a malformed CSV) is a ValueError
@@ -29,6 +30,7 @@ _EPILOG = """examples:
   vasa analyze --image me.jpg                  print the portrait's pose, expression and gaze
   vasa analyze --video talk.mp4 --out m.csv    extract a video's motion as a Live Link CSV
   vasa eval --videos DIR                       lip sync etc. against real talking videos
+  vasa eval --controls --audio hi.wav          do gaze, distance, emotion, cfg_audio work?
   vasa generate --image me.jpg --audio hi.wav --out talk.mp4 --emotion happy
                                                a talking-face video with its sound
   vasa motion --audio hi.wav --out m.csv       speech-driven motion for a 3-D avatar
@@ -83,15 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_eval(commands) -> None:
     p = commands.add_parser(
-        "eval", help="lip sync, head motion and blinks against real talking videos",
-        description="For each real talking video: drive a portrait with its audio, re-read "
-                    "both videos with the face analyzer and print JSON: lip-sync r and AV "
-                    "offset, dP (deg/frame), blinks per minute, window-join jitter.")
-    p.add_argument("--videos", type=Path, required=True, metavar="DIR", help="folder of .mp4")
+        "eval", help="lip sync, head motion, blinks and controls, measured on pixels",
+        description="--videos: for each real talking video, drive a portrait with its audio, "
+                    "re-read both videos with the face analyzer and print JSON: lip-sync r "
+                    "and AV offset, dP (deg/frame), blinks per minute, window-join jitter. "
+                    "--audio: the rendered mouth against each clip's loudness. --controls "
+                    "--audio A: gaze, distance, emotion and cfg_audio commands rendered with "
+                    "the first audio and re-read (vasa_core.eval.controls).")
+    p.add_argument("--videos", type=Path, metavar="DIR", help="folder of .mp4")
+    p.add_argument("--audio", type=Path, nargs="+", metavar="PATH",
+                   help="speech clips (with --controls: the first drives every command)")
+    p.add_argument("--controls", action="store_true",
+                   help="measure whether gaze, distance, emotion and cfg_audio do what they say")
     p.add_argument("--portrait", type=Path, metavar="PATH",
                    help="portrait to drive (default: the built-in example)")
     p.add_argument("--checkpoint", type=Path, metavar="DIR", help="motion checkpoint")
-    p.add_argument("--seconds", type=float, default=30.0, help="at most this much of each video")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="at most this much of each clip (default: 30; 4 with --controls)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=_eval)
 
@@ -204,9 +214,10 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_corpus(commands) -> None:
-    p = commands.add_parser("corpus", help="build the synthetic training corpus",
-                            description="Build the synthetic speech + motion corpus that the "
-                                        "motion generator is trained on.")
+    p = commands.add_parser("corpus", help="build the training corpus (synthetic or from videos)",
+                            description="Build the speech + motion corpus that the motion "
+                                        "generator is trained on: synthetic (build) or from "
+                                        "real talking-face videos (extract).")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     build = actions.add_parser("build", help="write about HOURS of clips to DIR")
     build.add_argument("--hours", type=_positive_float, required=True, metavar="H")
@@ -215,6 +226,19 @@ def _add_corpus(commands) -> None:
     build.add_argument("--workers", type=_positive_int, default=1,
                        help="processes building shards side by side (default: %(default)s)")
     build.set_defaults(run=_corpus_build)
+    extract = actions.add_parser(
+        "extract", help="turn a folder of real talking-face videos into shards in DIR",
+        description="Read every video under --videos (mp4, mov, webm, mkv, avi; recursive): "
+                    "face motion at 25 fps and 16 kHz sound, one clip per stretch with a "
+                    "face, written in the synthetic corpus' layout so `vasa train --corpus "
+                    "DIR` trains on it. Unusable files are skipped and listed.")
+    extract.add_argument("--videos", type=Path, required=True, metavar="DIR")
+    extract.add_argument("--out", type=Path, required=True, metavar="DIR")
+    extract.add_argument("--max-seconds", type=_positive_float, default=600.0, metavar="S",
+                         help="read at most this much of each video (default: %(default)s)")
+    extract.add_argument("--shard-seconds", type=_positive_float, default=300.0, metavar="S",
+                         help="audio per shard file (default: %(default)s)")
+    extract.set_defaults(run=_corpus_extract)
 
 
 def _add_train(commands) -> None:
@@ -260,16 +284,32 @@ def _generation_options(args: argparse.Namespace) -> dict:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .eval import evaluate_video
+    from .eval import evaluate_controls, evaluate_speech, evaluate_video
     from .examples import example_portrait_path
 
-    videos = sorted(args.videos.glob("*.mp4")) if args.videos.is_dir() else []
-    if not videos:
-        raise ValueError(f"no .mp4 videos in {args.videos}")
+    if args.controls and not args.audio:
+        raise ValueError("--controls needs --audio PATH (the speech that drives every command)")
+    if args.controls and args.videos is not None:
+        raise ValueError("--controls and --videos are separate runs; give one of them")
+    if args.videos is None and not args.audio:
+        raise ValueError("give --videos DIR, --audio PATH ... or --controls --audio PATH")
+    videos = []
+    if args.videos is not None:
+        videos = sorted(args.videos.glob("*.mp4")) if args.videos.is_dir() else []
+        if not videos:
+            raise ValueError(f"no .mp4 videos in {args.videos}")
     pipe = _pipeline(args.checkpoint)
     portrait = str(args.portrait or example_portrait_path())
-    reports = [evaluate_video(pipe, v, portrait, seed=args.seed, max_seconds=args.seconds)
+    if args.controls:
+        report = evaluate_controls(pipe, portrait, args.audio[0], seed=args.seed,
+                                   seconds=args.seconds or 4.0)
+        print(json.dumps(report, indent=2))
+        return 0
+    seconds = args.seconds or 30.0
+    reports = [evaluate_video(pipe, v, portrait, seed=args.seed, max_seconds=seconds)
                for v in videos]
+    reports += [evaluate_speech(pipe, a, portrait, seed=args.seed, max_seconds=seconds)
+                for a in args.audio or []]
     print(json.dumps(reports, indent=2))
     return 0
 
@@ -280,6 +320,20 @@ def _corpus_build(args: argparse.Namespace) -> int:
     manifest = build_corpus(args.out, args.hours, seed=args.seed, workers=args.workers)
     print(f"{manifest['clips']} clips, {manifest['seconds'] / 3600:.2f} h in {args.out}",
           file=sys.stderr)
+    print(args.out)
+    return 0
+
+
+def _corpus_extract(args: argparse.Namespace) -> int:
+    from .data.extract import ExtractConfig, extract_corpus
+
+    config = ExtractConfig(max_seconds=args.max_seconds, shard_seconds=args.shard_seconds)
+    manifest = extract_corpus(args.videos, args.out, config)
+    print(f"{manifest['clips']} clips, {manifest['seconds'] / 3600:.2f} h from "
+          f"{manifest['videos']} videos, {len(manifest['skipped'])} skipped, in {args.out}",
+          file=sys.stderr)
+    if not manifest["clips"]:
+        raise ValueError(f"no clip could be extracted from {args.videos} (reasons above)")
     print(args.out)
     return 0
 

@@ -17,11 +17,13 @@ the video is at most one frame (40 ms) longer than its sound.
 Streaming (`stream`): audio chunks go through `audio.StreamingFeatures` and
 `motion.stream_motion`, which runs windows of `hop` frames as soon as they are complete.
 Latency, from a sample's arrival to its frame: up to `hop` frames of buffering (hop / 25 s,
-0.4 s at the default hop = 10) plus 12 ms of feature look-ahead plus the compute of one
-window (steps network calls) and of rendering `hop` frames. The motion equals
-`sample_motion(..., window=hop)`: with hop = the model's window W, `stream` yields exactly
-the frames `__call__` returns; shorter hops cut windows elsewhere, so the motion (not its
-statistics) differs from the offline clip's.
+80 ms at the default hop = STREAM_HOP = 2) plus 12 ms of feature look-ahead plus the
+compute of one window (steps network calls) and of rendering `hop` frames
+(benchmarks/streaming.py measures it end to end with microphone-paced audio). Shorter
+hops cost more compute per second of audio: every window re-reads its K history frames.
+The motion equals `sample_motion(..., window=hop)`: with hop = the model's window W,
+`stream` yields exactly the frames `__call__` returns; shorter hops cut windows elsewhere,
+so the motion (not its statistics) differs from the offline clip's.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "v
 DEFAULT_STEPS = 8  # = motion.DEFAULT_STEPS, repeated to keep this import light
 DEFAULT_CFG_AUDIO = 0.5
 DEFAULT_CFG_CONTROL = 0.5
+STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
 FPS = 25.0
 SAMPLE_RATE = 16000
 TRAIN_HINT = ("train one with `vasa corpus build --hours 1 --out data/corpus` then "
@@ -96,11 +99,15 @@ class Settings:
 
         return Controls(self.gaze, self.distance, self.emotion, self.emotion_strength)
 
-    def cfg_scales(self) -> dict[str, float]:
-        """Guidance per condition; a control left unset is not guided (sampling.cfg)."""
+    def cfg_scales(self) -> dict[str, object]:
+        """Guidance per condition; a control left unset is not guided (sampling.cfg). The
+        audio guides the articulators only (`retarget.ARTICULATION`, a (D,) scale): on the
+        whole motion it also doubles the head's swing (model card, "Guidance")."""
+        from .retarget import ARTICULATION, mask
+
         control = self.cfg_control
-        return {"audio": self.cfg_audio, "gaze": control, "distance": control,
-                "emotion": control}
+        return {"audio": self.cfg_audio * mask(ARTICULATION), "gaze": control,
+                "distance": control, "emotion": control}
 
 
 @dataclass
@@ -183,6 +190,34 @@ class TalkingFacePipeline:
         face = self._face(image, settings.size, settings.crop)
         return self._generate(wave, face.latent.motion0().values[0], settings)
 
+    def analyze(self, image, size: int = 512, crop: str = "face"):
+        """The portrait's `FaceLatent` (its pose, expression, gaze at rest: `.motion0()`),
+        as the pipeline sees it; analysed once and cached with its renderer."""
+        return self._face(image, size, crop).latent
+
+    def render(self, image, motion: Motion, *, size: int = 512, crop: str = "face",
+               mark: bool = True) -> np.ndarray:
+        """Frames (T, H, W, 3) uint8 of `image` at exactly `motion`: absolute values in the
+        portrait's own frame (`analyze(image).motion0()` reproduces the portrait)."""
+        return np.concatenate(list(_render(self._face(image, size, crop), motion, mark)))
+
+    def drive(self, image, motion: Motion, *, head_motion: float = 1.0, size: int = 512,
+              crop: str = "face", mark: bool = True) -> np.ndarray:
+        """Frames (T, H, W, 3) uint8 of `image` driven by a motion from elsewhere: a real
+        video's analysis (`face.analyze_video`), an ARKit CSV (`arkit.motion_from_csv`).
+
+        The motion's own per-dimension median stands for its rest state (`retarget`, with
+        that as the reference): the portrait keeps its pose, expression and gaze and takes
+        on the motion's deviations, and its articulation (jaw, lips) as it is.
+        """
+        from .retarget import Retarget
+
+        own = self.analyze(image, size, crop).motion0().values[0]
+        rest = np.median(motion.values, axis=0)
+        retarget = Retarget(own, rest, head_motion=head_motion)
+        return self.render(image, retarget(motion.values, motion.fps), size=size, crop=crop,
+                           mark=mark)
+
     def _generate(self, wave: np.ndarray, own: np.ndarray | None,
                   settings: Settings) -> Motion:
         """Sample motion for a 16 kHz wave (N,) and retarget it onto `own` (D,) (None: the
@@ -196,16 +231,18 @@ class TalkingFacePipeline:
                                   seed=settings.seed, init_motion=retarget.reference[None])
         return retarget(generated, FPS)
 
-    def stream(self, image, audio_chunks: Iterable[np.ndarray], *, hop: int = 10,
+    def stream(self, image, audio_chunks: Iterable[np.ndarray], *, hop: int | None = None,
                **options) -> Iterator[np.ndarray]:
         """Yield (n, H, W, 3) uint8 frame batches as 16 kHz mono float chunks (n_i,) arrive.
 
         `options` are `__call__`'s keyword arguments. Frames come `hop` at a time (the last
-        batch holds the rest); see the module docstring for latency and for how the output
-        relates to `__call__`'s. Arguments are checked before the first chunk is read.
+        batch holds the rest; default STREAM_HOP, or the model's shortest trained window if
+        longer); see the module docstring for latency and for how the output relates to
+        `__call__`'s. Arguments are checked before the first chunk is read.
         """
         from .motion import stream_motion
 
+        hop = max(STREAM_HOP, self.model.config.min_window) if hop is None else hop
         settings = Settings(**options)
         settings.controls()
         face = self._face(image, settings.size, settings.crop)

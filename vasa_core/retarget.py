@@ -46,7 +46,7 @@ BLINKS: tuple[str, ...] = ("eyeBlinkLeft", "eyeBlinkRight")
 AFFECT: tuple[str, ...] = tuple(n for n in EXPRESSION_NAMES if n not in ARTICULATION + BLINKS)
 
 
-def _mask(names: tuple[str, ...]) -> np.ndarray:
+def mask(names: tuple[str, ...]) -> np.ndarray:
     """(D,) bool over MOTION_NAMES."""
     mask = np.zeros(MOTION_DIM, bool)
     mask[[MOTION_INDEX[n] for n in names]] = True
@@ -95,7 +95,7 @@ class Retarget:
         out = own + delta
         out[:, POSE_SLICE] = (own[POSE_SLICE] + self.offset[POSE_SLICE]
                               + delta[:, POSE_SLICE] * self.head_motion)
-        absolute = _mask(ARTICULATION + (AFFECT if self.emotion else ()))
+        absolute = mask(ARTICULATION + (AFFECT if self.emotion else ()))
         if self.gaze is not None:
             absolute[GAZE_SLICE] = True
         out[:, absolute] = g[:, absolute]

@@ -9,10 +9,10 @@ The face analyzer re-reads frames, generated or real:
     (VASA-1's delta-P, Sec. 4.1);
   * blinks per minute: rising crossings of the mean eyeBlink above BLINK_ON after being
     below BLINK_OFF (hysteresis, so one blink is counted once);
+  * audio log energy: RMS level (dB) of each 40 ms frame of 16 kHz audio, the reference
+    for clips without a real video (a mouth that follows the voice correlates with it);
   * window-join jitter: mean |second difference| of the motion at sliding-window joins
     over the same elsewhere (1.0 = joins are as smooth as the rest).
-`evaluate_video` runs the whole comparison for one real talking video: its audio drives
-the pipeline on a portrait, both videos are measured, and the figures come back as a dict.
 """
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .face import topology as T
-from .face.analyze import default_detector, detect_and_fit, motion_from_fits
-from .latent import MOTION_INDEX, Motion
+from ..face import topology as T
+from ..face.analyze import default_detector, detect_and_fit
+from ..latent import Motion
 
 MAX_LAG = 5  # frames (200 ms) searched for the AV offset
 BLINK_ON, BLINK_OFF = 0.5, 0.3
@@ -34,10 +34,10 @@ _UPPER, _LOWER = T.LIPS_INNER_UPPER[4:7], T.LIPS_INNER_LOWER[4:7]
 def mouth_opening(frames: Iterable[np.ndarray]) -> np.ndarray:
     """(T,) inner-lip gap / outer-eye-corner distance of the largest face per RGB frame.
     Frames without a face are filled by linear interpolation (ValueError if none has)."""
-    return opening_from_fits(_track(frames))
+    return opening_from_fits(track(frames))
 
 
-def _track(frames: Iterable[np.ndarray]) -> list:
+def track(frames: Iterable[np.ndarray]) -> list:
     """Per-frame `detect_and_fit` results with the tracking detector (None: no face)."""
     detector = default_detector(static=False)
     return [detect_and_fit(frame, detector, retry=False) for frame in frames]
@@ -59,6 +59,15 @@ def opening_from_fits(found: list) -> np.ndarray:
         raise ValueError("no face found in any frame; cannot measure the mouth")
     idx = np.arange(len(series))
     return np.interp(idx, idx[ok], series[ok])
+
+
+def log_energy(wave: np.ndarray, frames: int, samples_per_frame: int = 640) -> np.ndarray:
+    """(frames,) RMS level in dB of each 640-sample (40 ms at 16 kHz) frame of `wave`,
+    zero-padded or cut to `frames` frames."""
+    padded = np.zeros(frames * samples_per_frame, np.float32)
+    padded[: len(wave)] = wave[: len(padded)]
+    rms = np.sqrt(np.mean(padded.reshape(frames, samples_per_frame) ** 2, axis=1))
+    return 20 * np.log10(rms + 1e-5)
 
 
 def resample(series: np.ndarray, fps: float, target_fps: float = FPS) -> np.ndarray:
@@ -117,27 +126,3 @@ def join_jitter(motion: Motion, window: int) -> float:
     if not joins.any() or joins.all():
         raise ValueError("the motion is too short to compare window joins")
     return float(acc[joins].mean() / max(acc[~joins].mean(), 1e-9))
-
-
-def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
-                   max_seconds: float = 30.0) -> dict:
-    """Drive `portrait` with the audio of a real talking `video` and compare (see module
-    doc). Returns lip sync, dP and blink rate of both, plus join jitter."""
-    from .audio import SAMPLE_RATE, load_audio
-    from .media import read_video
-
-    frames, fps = read_video(video, max_frames=int(max_seconds * 30))
-    fits = _track(frames)  # one MediaPipe pass serves both measures of the real video
-    real_open = resample(opening_from_fits(fits), fps)
-    real_motion = motion_from_fits(fits, fps)
-    audio = load_audio(video)[: int(len(frames) / fps * SAMPLE_RATE)]
-    out = pipe(portrait, (audio, SAMPLE_RATE), seed=seed, mark=False)
-    gen_open = mouth_opening(out.frames)
-    window = pipe.model.config.window
-    return {"video": Path(video).name, "seconds": round(len(frames) / fps, 2),
-            **lip_sync(gen_open, real_open),
-            "dP_generated": delta_p(out.motion), "dP_real": delta_p(real_motion),
-            "blinks_per_min_generated": blink_rate(out.motion),
-            "blinks_per_min_real": blink_rate(real_motion),
-            "join_jitter": join_jitter(out.motion, window),
-            "jaw_mean_generated": float(out.motion.values[:, MOTION_INDEX["jawOpen"]].mean())}

@@ -1,0 +1,16 @@
+"""Evaluation measured on pixels (DESIGN, "Metrics"), behind `vasa eval`.
+
+    metrics.py   the measures: mouth opening, lip-sync r and AV offset, dP, blinks, joins
+    real.py      generated vs a real talking video, with the reachable references
+    speech.py    any speech or singing clip: the rendered mouth against the audio energy
+    controls.py  gaze, distance, emotion and guidance commands against what is rendered
+"""
+from .metrics import (BLINK_OFF, BLINK_ON, FPS, MAX_LAG, blink_rate, delta_p, join_jitter,
+                      lip_sync, log_energy, mouth_opening, opening_from_fits, resample, track)
+from .controls import evaluate_controls
+from .real import evaluate_video, reference_r
+from .speech import evaluate_speech
+
+__all__ = ["BLINK_OFF", "BLINK_ON", "FPS", "MAX_LAG", "blink_rate", "delta_p",
+           "evaluate_controls", "evaluate_speech", "evaluate_video", "join_jitter", "lip_sync",
+           "log_energy", "mouth_opening", "opening_from_fits", "reference_r", "resample", "track"]
