@@ -32,6 +32,11 @@ def test_blink_rate_counts_each_blink_once():
     motion = Motion(np.zeros((300, 40), np.float32), 25.0).set("eyeBlinkLeft", blink).set(
         "eyeBlinkRight", blink)
     assert ev.blink_rate(motion) == pytest.approx(15.0)
+    narrow = 0.55 + 0.45 * blink  # resting lids read 0.55 (narrow eyes): same three blinks
+    squint = motion.set("eyeBlinkLeft", narrow).set("eyeBlinkRight", narrow)
+    assert ev.blink_rate(squint) == pytest.approx(15.0)
+    still = motion.set("eyeBlinkLeft", 0.55).set("eyeBlinkRight", 0.55)
+    assert ev.blink_rate(still) == 0.0
 
 
 def test_delta_p_and_resampling():

@@ -20,7 +20,8 @@ from vasa_core.latent import GAZE_SLICE, MOTION_DIM, MOTION_INDEX, POSE_SLICE
 from vasa_core.mark import MARK_TEXT, _overlay
 from vasa_core.media import AI_COMMENT, load_image
 from vasa_core.motion import MotionDiT
-from vasa_core.pipeline import DEFAULT_CHECKPOINT, TalkingFacePipeline, TalkingFaceOutput
+from vasa_core.pipeline import (DEFAULT_CHECKPOINT, DEFAULT_STEPS, STREAM_HOP,
+                                TalkingFacePipeline, TalkingFaceOutput)
 from vasa_core.retarget import Retarget
 
 SIZE = 64  # the renderer's smallest output keeps every test fast
@@ -133,7 +134,8 @@ def test_mark_only_touches_its_corner(pipe, speech, clip):
 def test_stream_with_hop_w_equals_the_offline_clip(pipe, speech, clip):
     window = pipe.model.config.window
     chunks = [speech[0][i:i + 3000] for i in range(0, len(speech[0]), 3000)]
-    streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, size=SIZE, seed=3))
+    streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, size=SIZE, seed=3,
+                                steps=DEFAULT_STEPS))  # streaming defaults to fewer
     sizes = [len(batch) for batch in streamed]
     assert sizes[:-1] == [window] * (len(sizes) - 1) and 0 < sizes[-1] <= window
     np.testing.assert_array_equal(np.concatenate(streamed), clip.frames)
@@ -141,7 +143,10 @@ def test_stream_with_hop_w_equals_the_offline_clip(pipe, speech, clip):
 
 def test_stream_with_short_hops_cuts_windows_elsewhere(pipe, speech, clip):
     chunks = [speech[0][i:i + 640] for i in range(0, len(speech[0]), 640)]
-    streamed = np.concatenate(list(pipe.stream(PORTRAIT, chunks, hop=5, size=SIZE, seed=3)))
+    batches = list(pipe.stream(PORTRAIT, chunks, size=SIZE, seed=3))  # default hop
+    hop = max(STREAM_HOP, pipe.model.config.min_window)  # the tiny model's shortest window
+    assert [len(b) for b in batches[:-1]] == [hop] * (len(batches) - 1)
+    streamed = np.concatenate(batches)
     assert streamed.shape == clip.frames.shape
     assert not np.array_equal(streamed, clip.frames)  # same model and seed, other windows
 

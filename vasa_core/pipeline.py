@@ -18,11 +18,12 @@ Streaming (`stream`): audio chunks go through `audio.StreamingFeatures` and
 `motion.stream_motion`, which runs windows of `hop` frames as soon as they are complete.
 Latency, from a sample's arrival to its frame: up to `hop` frames of buffering (hop / 25 s,
 80 ms at the default hop = STREAM_HOP = 2) plus 12 ms of feature look-ahead plus the
-compute of one window (steps network calls) and of rendering `hop` frames
-(benchmarks/streaming.py measures it end to end with microphone-paced audio). Shorter
+compute of one window (steps network calls; STREAM_STEPS = 4 by default) and of rendering
+`hop` frames: ~155 ms to the first frame on 2 CPU cores (benchmarks/streaming.py, with
+microphone-paced audio; at 8 steps the windows no longer keep up with real time there). Shorter
 hops cost more compute per second of audio: every window re-reads its K history frames.
-The motion equals `sample_motion(..., window=hop)`: with hop = the model's window W,
-`stream` yields exactly the frames `__call__` returns; shorter hops cut windows elsewhere,
+The motion equals `sample_motion(..., window=hop)`: with hop = the model's window W and
+the same steps, `stream` yields exactly the frames `__call__` returns; shorter hops cut windows elsewhere,
 so the motion (not its statistics) differs from the offline clip's.
 """
 from __future__ import annotations
@@ -41,6 +42,7 @@ DEFAULT_STEPS = 8  # = motion.DEFAULT_STEPS, repeated to keep this import light
 DEFAULT_CFG_AUDIO = 0.5
 DEFAULT_CFG_CONTROL = 0.5
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
+STREAM_STEPS = 4  # sampling steps when streaming: keeps hop-2 windows within real time
 FPS = 25.0
 SAMPLE_RATE = 16000
 TRAIN_HINT = ("train one with `vasa corpus build --hours 1 --out data/corpus` then "
@@ -235,14 +237,16 @@ class TalkingFacePipeline:
                **options) -> Iterator[np.ndarray]:
         """Yield (n, H, W, 3) uint8 frame batches as 16 kHz mono float chunks (n_i,) arrive.
 
-        `options` are `__call__`'s keyword arguments. Frames come `hop` at a time (the last
-        batch holds the rest; default STREAM_HOP, or the model's shortest trained window if
-        longer); see the module docstring for latency and for how the output relates to
-        `__call__`'s. Arguments are checked before the first chunk is read.
+        `options` are `__call__`'s keyword arguments (steps defaults to STREAM_STEPS here).
+        Frames come `hop` at a time (the last batch holds the rest; default STREAM_HOP, or
+        the model's shortest trained window if longer); see the module docstring for latency
+        and for how the output relates to `__call__`'s. Arguments are checked before the
+        first chunk is read.
         """
         from .motion import stream_motion
 
         hop = max(STREAM_HOP, self.model.config.min_window) if hop is None else hop
+        options.setdefault("steps", STREAM_STEPS)
         settings = Settings(**options)
         settings.controls()
         face = self._face(image, settings.size, settings.crop)

@@ -8,7 +8,8 @@ The face analyzer re-reads frames, generated or real:
   * head motion dP: mean absolute change of (yaw, pitch, roll) per frame, degrees
     (VASA-1's delta-P, Sec. 4.1);
   * blinks per minute: rising crossings of the mean eyeBlink above BLINK_ON after being
-    below BLINK_OFF (hysteresis, so one blink is counted once);
+    below BLINK_OFF (hysteresis, so one blink is counted once), measured from the clip's
+    median (its open-eye level) towards fully shut;
   * audio log energy: RMS level (dB) of each 40 ms frame of 16 kHz audio, the reference
     for clips without a real video (a mouth that follows the voice correlates with it);
   * window-join jitter: mean |second difference| of the motion at sliding-window joins
@@ -107,8 +108,12 @@ def delta_p(motion: Motion) -> float:
 
 
 def blink_rate(motion: Motion) -> float:
-    """Blinks per minute from the mean of eyeBlinkLeft/Right (hysteresis crossings)."""
+    """Blinks per minute from the mean of eyeBlinkLeft/Right (hysteresis crossings),
+    relative to the clip's open-eye level (its median): a portrait or a person whose
+    resting lids read 0.5 (narrow eyes, a squint) counts its blinks, not its eyes."""
     blink = (motion["eyeBlinkLeft"] + motion["eyeBlinkRight"]) / 2
+    rest = float(np.median(blink))
+    blink = (blink - rest) / max(1.0 - rest, 0.2)  # 0 open as usual, 1 shut
     count, armed = 0, True
     for b in blink:
         if armed and b > BLINK_ON:
