@@ -14,8 +14,8 @@ Two checks, both Pearson correlations over frames (25 fps):
   energy correlation is printed alongside as the reference.
 
 Sampling: `sample_motion` with the default sampler and `--steps`, audio guidance of scale
-`--cfg-audio` (0: none) on the articulators, as the pipeline guides, the clip's gaze and distance as controls for synthetic clips and
-no controls for real speech.
+`--cfg-audio` (0: none) on the articulators, as the pipeline guides, the clip's gaze and
+distance as controls for synthetic clips and no controls for real speech.
 """
 from __future__ import annotations
 

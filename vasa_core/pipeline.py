@@ -23,8 +23,8 @@ compute of one window (steps network calls; STREAM_STEPS = 4 by default) and of 
 microphone-paced audio; at 8 steps the windows no longer keep up with real time there). Shorter
 hops cost more compute per second of audio: every window re-reads its K history frames.
 The motion equals `sample_motion(..., window=hop)`: with hop = the model's window W and
-the same steps, `stream` yields exactly the frames `__call__` returns; shorter hops cut windows elsewhere,
-so the motion (not its statistics) differs from the offline clip's.
+the same steps, `stream` yields exactly the frames `__call__` returns; shorter hops cut
+windows elsewhere, so the motion (not its statistics) differs from the offline clip's.
 """
 from __future__ import annotations
 

@@ -122,7 +122,8 @@ def video_clips(path: Path, name: str, config: ExtractConfig = ExtractConfig()) 
     """The clips of one video (one per face run, see the module doc); ValueError with the
     reason when it has none. T motion frames = the run's frames on the 25 fps grid, cut to
     the whole 640-sample frames of sound left after the run's start."""
-    audio = load_audio(path, max_seconds=None, first_seconds=config.max_seconds)  # first: cheap, and refuses silent files
+    # the sound first: it is cheap to read and refuses a silent file before any tracking
+    audio = load_audio(path, max_seconds=None, first_seconds=config.max_seconds)
     rows, cuts, fps = _track(path, config)
     ok = np.isfinite(rows).all(1)
     if not ok.any():

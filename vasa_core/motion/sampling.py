@@ -28,10 +28,10 @@ Eq. 2) in its additive form,
 one term per guided condition c, each relative to the full prediction; lambda_c = 0 is the
 purely conditional prediction. A lambda_c is a number or a (D,) weight per motion
 dimension: the pipeline guides the audio on the articulators only (lips and jaw), because
-audio guidance on the whole motion also amplifies the head's swing, which real talkers'
-head motion does not follow that closely (measured in the model card). (The nested variant, dropping conditions cumulatively, was
-not chosen: its terms depend on the order of the conditions.) The passes run as one
-batch; a condition absent from every row is not guided (its term would be zero).
+audio guidance on the whole motion also doubles the head's swing (measured in the model
+card). (The nested variant, dropping conditions cumulatively, was not chosen: its terms
+depend on the order of the conditions.) The passes run as one batch; a condition absent
+from every row is not guided (its term would be zero).
 
 Long audio (VASA-1 Sec. 3.2). Windows of L frames (default W) follow each other without
 overlap; each window is conditioned on the last K motion frames generated before it and
@@ -45,10 +45,11 @@ Streaming. `stream_motion` runs the same windows with L = hop as audio arrives, 
 output is *identical* to `sample_motion(..., window=hop)` whatever the chunking of the
 audio (and to the default offline output when hop = W). Each window draws its noise from
 a seed derived from (seed, first frame), not from a shared random stream. Latency: the
-first motion frames come out once `hop` audio frames have arrived (hop / fps; 0.4 s for
-hop = 10 at 25 fps) plus one window's compute (benchmarks/motion.py). Short hops shorten
-the latency and give each frame less future audio; the network must have been trained
-on windows as short as the hop (`MotionDiTConfig.min_window`).
+first motion frames come out once `hop` audio frames have arrived (hop / fps; 80 ms for
+the pipeline's hop = 2 at 25 fps) plus one window's compute (benchmarks/motion.py). Short
+hops shorten the latency, give each frame less future audio and cost more compute per
+second (each window re-reads K history frames); the network must have been trained on
+windows as short as the hop (`MotionDiTConfig.min_window`).
 """
 from __future__ import annotations
 
