@@ -224,3 +224,15 @@ def test_shipped_checkpoint_keeps_the_mouth_closed_in_silence():
     assert quiet["jawOpen"].max() < 0.15
     assert quiet["jawOpen"].mean() < talking["jawOpen"].mean()
     assert quiet.pose[:, :3].std(axis=0).max() < 5.0  # idle, not frozen nor wild
+
+
+@pytest.mark.skipif(not (DEFAULT_CHECKPOINT / "model.safetensors").exists(),
+                    reason="checkpoints/vasa-motion-s is not trained yet")
+def test_shipped_checkpoint_blinks_at_the_commanded_rate():
+    from vasa_core.eval import blink_rate
+
+    pipe = TalkingFacePipeline.from_pretrained()
+    speech = (np.concatenate([speech_like(50.0), np.zeros(10 * 16000, np.float32)]), 16000)
+    assert 10 <= blink_rate(pipe.motion(speech)) <= 25  # default 15 per minute
+    assert 20 <= blink_rate(pipe.motion(speech, blink_rate=30.0)) <= 40
+    assert blink_rate(pipe.motion(speech, blink_rate=0.0)) < 10  # the model's own only

@@ -186,7 +186,8 @@ def _add_motion(commands) -> None:
 
 def _add_generation_options(p: argparse.ArgumentParser) -> None:
     """The options `generate` and `motion` share: checkpoint, controls and sampling."""
-    from .pipeline import DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL, DEFAULT_STEPS
+    from .pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL,
+                           DEFAULT_STEPS)
 
     p.add_argument("--checkpoint", type=Path, metavar="DIR",
                    help="motion checkpoint directory (default: checkpoints/vasa-motion-s)")
@@ -206,6 +207,9 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
                         "(default: %(default)s)")
     p.add_argument("--steps", type=_positive_int, default=DEFAULT_STEPS,
                    help="sampler steps (default: %(default)s)")
+    p.add_argument("--blink-rate", type=float, default=DEFAULT_BLINK_RATE, metavar="N",
+                   help="blinks per minute, the model's own included; 0 adds none "
+                        "(default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
     p.add_argument("--cfg-audio", type=float, default=DEFAULT_CFG_AUDIO, metavar="S",
                    help="guidance scale of the audio (default: %(default)s)")
@@ -280,7 +284,7 @@ def _generation_options(args: argparse.Namespace) -> dict:
     return dict(gaze=args.gaze, distance=args.distance, emotion=args.emotion,
                 emotion_strength=args.emotion_strength, head_motion=args.head_motion,
                 steps=args.steps, cfg_audio=args.cfg_audio, cfg_control=args.cfg_control,
-                seed=args.seed)
+                seed=args.seed, blink_rate=args.blink_rate)
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -41,6 +41,7 @@ DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "v
 DEFAULT_STEPS = 8  # = motion.DEFAULT_STEPS, repeated to keep this import light
 DEFAULT_CFG_AUDIO = 0.5
 DEFAULT_CFG_CONTROL = 0.5
+DEFAULT_BLINK_RATE = 15.0  # = blinks.DEFAULT_RATE, per minute
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
 STREAM_STEPS = 4  # sampling steps when streaming: keeps hop-2 windows within real time
 FPS = 25.0
@@ -85,13 +86,18 @@ class Settings:
     size: int = 512
     crop: str = "face"
     mark: bool = True
+    blink_rate: float = DEFAULT_BLINK_RATE
 
     def __post_init__(self) -> None:
-        for name in ("cfg_audio", "cfg_control", "head_motion", "emotion_strength"):
+        for name in ("cfg_audio", "cfg_control", "head_motion", "emotion_strength",
+                     "blink_rate"):
             if not np.isfinite(getattr(self, name)):
                 raise ValueError(f"{name} must be finite, got {getattr(self, name)}")
         if self.head_motion < 0:
             raise ValueError(f"head_motion must be >= 0, got {self.head_motion}")
+        if not 0 <= self.blink_rate <= 60:
+            raise ValueError(f"blink_rate must be between 0 and 60 per minute, got "
+                             f"{self.blink_rate}")
         if self.gaze is not None and np.asarray(self.gaze).shape != (2,):
             raise ValueError(f"gaze must be two angles (yaw, pitch) in degrees, got {self.gaze}")
 
@@ -151,7 +157,8 @@ class TalkingFacePipeline:
                  emotion_strength: float = 1.0, head_motion: float = 1.0,
                  steps: int = DEFAULT_STEPS, cfg_audio: float = DEFAULT_CFG_AUDIO,
                  cfg_control: float = DEFAULT_CFG_CONTROL, seed: int = 0, size: int = 512,
-                 crop: str = "face", mark: bool = True) -> TalkingFaceOutput:
+                 crop: str = "face", mark: bool = True,
+                 blink_rate: float = DEFAULT_BLINK_RATE) -> TalkingFaceOutput:
         """Animate `image` (path, (H, W, 3) uint8 array or PIL image) speaking `audio` (path
         or (array, sample_rate)); T = ceil(seconds * 25) frames.
 
@@ -162,10 +169,11 @@ class TalkingFacePipeline:
         head_motion: scale of the generated head movement (0: the portrait's own pose).
         steps, cfg_audio, cfg_control (guidance of gaze, distance and emotion), seed:
         sampling. size, crop: renderer output ("face": size x size; "full": the portrait).
-        mark: stamp the visible "AI-generated" label. Bad input raises ValueError.
+        mark: stamp the visible "AI-generated" label. blink_rate: blinks per minute, the
+        model's own included (`blinks.py`; 0 adds none). Bad input raises ValueError.
         """
         settings = Settings(gaze, distance, emotion, emotion_strength, head_motion, steps,
-                            cfg_audio, cfg_control, seed, size, crop, mark)
+                            cfg_audio, cfg_control, seed, size, crop, mark, blink_rate)
         from .audio import load_audio
 
         wave = load_audio(audio)
@@ -225,13 +233,16 @@ class TalkingFacePipeline:
         """Sample motion for a 16 kHz wave (N,) and retarget it onto `own` (D,) (None: the
         model's rest state, i.e. no retargeting but the head_motion scale)."""
         from .audio import features
+        from .blinks import BlinkProcess
         from .motion import sample_motion
 
         retarget = self._retarget(own, settings)
-        generated = sample_motion(self.model, features(wave), settings.controls(),
+        feats = features(wave)
+        blinks = BlinkProcess(settings.blink_rate, settings.seed)
+        generated = sample_motion(self.model, feats, settings.controls(),
                                   steps=settings.steps, cfg_scales=settings.cfg_scales(),
                                   seed=settings.seed, init_motion=retarget.reference[None])
-        return retarget(generated, FPS)
+        return retarget(blinks(generated, feats), FPS)
 
     def stream(self, image, audio_chunks: Iterable[np.ndarray], *, hop: int | None = None,
                **options) -> Iterator[np.ndarray]:
@@ -247,16 +258,21 @@ class TalkingFacePipeline:
 
         hop = max(STREAM_HOP, self.model.config.min_window) if hop is None else hop
         options.setdefault("steps", STREAM_STEPS)
+        from .blinks import BlinkProcess
+
         settings = Settings(**options)
         settings.controls()
+        blinks = BlinkProcess(settings.blink_rate, settings.seed)
         face = self._face(image, settings.size, settings.crop)
         retarget = self._retarget(face.latent.motion0().values[0], settings)
+        heard: list[np.ndarray] = []  # feature chunks the motion has not yet caught up with
         motion_chunks = stream_motion(
-            self.model, _stream_features(audio_chunks), settings.controls(), hop=hop,
-            steps=settings.steps, cfg_scales=settings.cfg_scales(), seed=settings.seed,
-            init_motion=retarget.reference[None])
+            self.model, _tap(_stream_features(audio_chunks), heard), settings.controls(),
+            hop=hop, steps=settings.steps, cfg_scales=settings.cfg_scales(),
+            seed=settings.seed, init_motion=retarget.reference[None])
         return (frames for chunk in motion_chunks
-                for frames in _render(face, retarget(chunk, FPS), settings.mark, batch=hop))
+                for frames in _render(face, retarget(blinks(chunk, _take(heard, len(chunk))),
+                                                     FPS), settings.mark, batch=hop))
 
     def _retarget(self, own: np.ndarray | None, settings: Settings):
         """The `retarget.Retarget` of one call. `own` None: the model's mean, which makes
@@ -288,6 +304,20 @@ def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterato
 
     for frames in face.renderer.render_iter(motion, batch):
         yield add_visible_mark(frames) if mark else frames
+
+
+def _tap(chunks: Iterable[np.ndarray], heard: list[np.ndarray]) -> Iterator[np.ndarray]:
+    """Pass (k, F) feature chunks through, keeping a copy of each in `heard`."""
+    for chunk in chunks:
+        heard.append(chunk)
+        yield chunk
+
+
+def _take(heard: list[np.ndarray], n: int) -> np.ndarray:
+    """The first n feature rows of `heard` (n, F), removed from it."""
+    rows = np.concatenate(heard)
+    heard[:] = [rows[n:]]
+    return rows[:n]
 
 
 def _stream_features(chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:

@@ -72,12 +72,17 @@ def blink_track(p: Prosody, rng: np.random.Generator, rate_per_min: float,
     for peak in blink_times(p, rng, rate_per_min, config):
         close, hold, opening = (rng.uniform(*r) for r in (config.close, config.hold,
                                                           config.open))
-        t = p.times - p.times[peak]  # 0 = fully closed
-        shape = np.where(t < 0, smoothstep((t + close) / close),
-                         1.0 - smoothstep((t - hold) / opening))
+        shape = blink_shape(p.times - p.times[peak], close, hold, opening)
         depth = rng.uniform(*config.depth) + rng.normal(0, 0.03, 2)  # slight L/R difference
         out = np.maximum(out, shape[:, None] * depth[None, :])
     return np.clip(out, 0.0, 1.0)
+
+
+def blink_shape(t: np.ndarray, close: float, hold: float, opening: float) -> np.ndarray:
+    """Lid closure in [0, 1] at times `t` (s) from a blink's fully closed moment: a fast
+    close over `close` s, shut for `hold` s, a slower opening over `opening` s."""
+    return np.where(t < 0, smoothstep((t + close) / close),
+                    1.0 - smoothstep((t - hold) / opening))
 
 
 def gaze_track(p: Prosody, rng: np.random.Generator, main: np.ndarray,
