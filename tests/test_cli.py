@@ -199,6 +199,7 @@ def test_generate_writes_a_video_with_sound(tmp_path, capsys, tiny_checkpoint, s
     (["--emotion", "joyful"], "happy"),
     (["--audio", "missing.wav"], "not found"),
     (["--checkpoint", "no/such/dir"], "no motion checkpoint"),
+    (["--blink-rate", "-1"], "blink_rate must be between 0 and 60"),
 ])
 def test_generate_and_motion_bad_input_exit_2(tmp_path, capsys, tiny_checkpoint, speech_wav,
                                               extra, message):
