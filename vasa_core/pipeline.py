@@ -163,8 +163,9 @@ class TalkingFacePipeline:
         or (array, sample_rate)); T = ceil(seconds * 25) frames.
 
         gaze: main gaze (yaw, pitch) in degrees, the eyes' angles in the head (latent.py
-        axes: yaw > 0 towards the image's right, pitch > 0 up); None keeps the portrait's own. distance: head distance as a log-scale offset from the
-        portrait's own (+0.1: face ~10.5 % larger, nearer); None lets the model choose.
+        axes: yaw > 0 towards the image's right, pitch > 0 up); None keeps the portrait's
+        own. distance: head distance as a log-scale offset from the portrait's own (+0.1:
+        face ~10.5 % larger, nearer); None lets the model choose.
         emotion: one of motion.EMOTIONS, scaled by emotion_strength; None: from the voice.
         head_motion: scale of the generated head movement (0: the portrait's own pose).
         steps, cfg_audio, cfg_control (guidance of gaze, distance and emotion), seed:
