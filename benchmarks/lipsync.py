@@ -30,7 +30,7 @@ from vasa_core.eval import log_energy
 from vasa_core.latent import MOTION_INDEX
 from vasa_core.motion import (DEFAULT_STEPS, Controls, MotionDiT, load_pretrained,
                               sample_motion)
-from vasa_core.retarget import ARTICULATION, mask
+from vasa_core.pipeline import Settings
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "assets" / "speech"
 JAW = MOTION_INDEX["jawOpen"]
@@ -85,7 +85,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     args = parser.parse_args()
     model = load_pretrained(args.checkpoint)
-    guidance = {"audio": args.cfg_audio * mask(ARTICULATION)}  # as the pipeline guides
+    # audio guidance exactly as the pipeline applies it (on the articulators only)
+    guidance = {"audio": Settings(cfg_audio=args.cfg_audio).cfg_scales()["audio"]}
     speech = real_speech(model, args.seed, guidance, args.steps)
     synthetic = held_out(model, args.clips, args.seed, guidance, args.steps)
     mean = {k: float(np.mean([r[k] for r in synthetic]))

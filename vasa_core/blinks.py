@@ -36,6 +36,14 @@ SALT = 0xB1  # keeps these draws apart from the sampler's noise seeds
 _EYES = [MOTION_INDEX["eyeBlinkLeft"], MOTION_INDEX["eyeBlinkRight"]]
 
 
+def check_rate(rate_per_min: float) -> float:
+    """The rate as a float; ValueError unless it is a number in [0, MAX_RATE]."""
+    if not (np.isfinite(rate_per_min) and 0.0 <= rate_per_min <= MAX_RATE):
+        raise ValueError(f"blink_rate must be between 0 and {MAX_RATE:g} blinks per minute, "
+                         f"got {rate_per_min}")
+    return float(rate_per_min)
+
+
 @dataclass(frozen=True)
 class _Blink:
     peak: float  # s, the fully closed moment
@@ -63,10 +71,7 @@ class BlinkProcess:
 
     def __init__(self, rate_per_min: float, seed: int, fps: float = 25.0,
                  config: BlinkConfig = BlinkConfig()) -> None:
-        if not (np.isfinite(rate_per_min) and 0.0 <= rate_per_min <= MAX_RATE):
-            raise ValueError(f"blink_rate must be between 0 and {MAX_RATE:g} blinks per minute, "
-                             f"got {rate_per_min}")
-        self.rate, self.seed, self.fps, self.config = float(rate_per_min), seed, fps, config
+        self.rate, self.seed, self.fps, self.config = check_rate(rate_per_min), seed, fps, config
         self.dead = int(round(config.refractory * fps))  # frames
         rate = self.rate / 60.0 / max(1.0 - self.rate / 60.0 * config.refractory, 0.1)
         norm = 1.0 + (config.pause_boost - 1.0) * PAUSE_SHARE

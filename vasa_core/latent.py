@@ -175,6 +175,13 @@ class Motion:
     def concat(parts: list["Motion"]) -> "Motion":
         return Motion(np.concatenate([p.values for p in parts]), parts[0].fps)
 
+    def control_labels(self) -> tuple[tuple[float, float], float]:
+        """VASA-1's control labels of a clip (Sec. 3.2): main gaze = its mean gaze (yaw,
+        pitch) in degrees, head distance = its mean log_scale."""
+        gaze = self.values[:, GAZE_SLICE].astype(np.float64).mean(axis=0)
+        distance = self.values[:, MOTION_INDEX["log_scale"]].astype(np.float64).mean()
+        return (float(gaze[0]), float(gaze[1])), float(distance)
+
 
 @dataclass
 class FaceLatent:

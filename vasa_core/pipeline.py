@@ -89,15 +89,14 @@ class Settings:
     blink_rate: float = DEFAULT_BLINK_RATE
 
     def __post_init__(self) -> None:
-        for name in ("cfg_audio", "cfg_control", "head_motion", "emotion_strength",
-                     "blink_rate"):
+        for name in ("cfg_audio", "cfg_control", "head_motion", "emotion_strength"):
             if not np.isfinite(getattr(self, name)):
                 raise ValueError(f"{name} must be finite, got {getattr(self, name)}")
         if self.head_motion < 0:
             raise ValueError(f"head_motion must be >= 0, got {self.head_motion}")
-        if not 0 <= self.blink_rate <= 60:
-            raise ValueError(f"blink_rate must be between 0 and 60 per minute, got "
-                             f"{self.blink_rate}")
+        from .blinks import check_rate
+
+        check_rate(self.blink_rate)
         if self.gaze is not None and np.asarray(self.gaze).shape != (2,):
             raise ValueError(f"gaze must be two angles (yaw, pitch) in degrees, got {self.gaze}")
 

@@ -74,9 +74,8 @@ class Labels:
     def read(cls, motion: Motion, emotion: str | None = "neutral",
              strength: float = 0.0) -> "Labels":
         """The labels VASA-1 reads off a clip (Sec. 3.2): mean gaze and mean log_scale."""
-        return cls(gaze=(float(motion["gaze_yaw"].mean()), float(motion["gaze_pitch"].mean())),
-                   distance=float(motion["log_scale"].mean()), emotion=emotion,
-                   emotion_strength=strength)
+        gaze, distance = motion.control_labels()
+        return cls(gaze=gaze, distance=distance, emotion=emotion, emotion_strength=strength)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -32,7 +32,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..latent import GAZE_SLICE, MOTION_DIM, MOTION_INDEX
+from ..latent import MOTION_DIM, Motion
 
 # The eight classes of AffectNet (Mollahosseini et al. 2017): Ekman's six basic emotions
 # plus neutral and contempt. Small on purpose: each needs labelled training clips.
@@ -72,10 +72,8 @@ class Controls:
 def controls_from_motion(values: np.ndarray, mean_log_scale: float,
                          emotion: str | None = None, emotion_strength: float = 1.0) -> Controls:
     """Training labels read off a clip (T, D), as VASA-1 does: its mean gaze and distance."""
-    values = np.asarray(values, dtype=np.float64)
-    gaze = values[:, GAZE_SLICE].mean(axis=0)
-    distance = values[:, MOTION_INDEX["log_scale"]].mean() - mean_log_scale
-    return Controls((gaze[0], gaze[1]), float(distance), emotion, emotion_strength)
+    gaze, distance = Motion(values).control_labels()
+    return Controls(gaze, distance - mean_log_scale, emotion, emotion_strength)
 
 
 @dataclass(frozen=True)
