@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -153,3 +154,13 @@ def test_command_line_parses_into_the_config():
                                           "--resume"])
     assert (config.steps, config.width, config.mixed_precision, resume, stop_at) == \
         (7, 64, "bf16", True, None)
+
+
+def test_several_corpora_train_as_one(corpus):
+    from vasa_core.train import corpus_features
+
+    config, _, _ = parse_args(["--corpus", str(corpus), str(corpus), "--out", "o"])
+    assert config.corpus == os.pathsep.join([str(corpus)] * 2)
+    one, both = clip_features(corpus), corpus_features(config.corpus)
+    assert len(both) == 2 * len(one)
+    assert all(np.array_equal(a, b) for (a, _, _), (b, _, _) in zip(one + one, both))

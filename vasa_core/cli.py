@@ -229,6 +229,10 @@ def _add_corpus(commands) -> None:
     build.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
     build.add_argument("--workers", type=_positive_int, default=1,
                        help="processes building shards side by side (default: %(default)s)")
+    build.add_argument("--festival", type=float, default=0.0, metavar="SHARE",
+                       help="share of the speech spoken by installed Festival voices "
+                            "(Debian's festival + festvox-*: real speakers' recordings); "
+                            "0..1 (default: %(default)s)")
     build.set_defaults(run=_corpus_build)
     extract = actions.add_parser(
         "extract", help="turn a folder of real talking-face videos into shards in DIR",
@@ -321,7 +325,8 @@ def _eval(args: argparse.Namespace) -> int:
 def _corpus_build(args: argparse.Namespace) -> int:
     from .data.corpus import build_corpus
 
-    manifest = build_corpus(args.out, args.hours, seed=args.seed, workers=args.workers)
+    manifest = build_corpus(args.out, args.hours, seed=args.seed, workers=args.workers,
+                            festival=args.festival)
     print(f"{manifest['clips']} clips, {manifest['seconds'] / 3600:.2f} h in {args.out}",
           file=sys.stderr)
     print(args.out)

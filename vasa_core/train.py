@@ -64,7 +64,7 @@ _MODEL_DEFAULTS = {f.name: f.default for f in fields(MotionDiTConfig) if f.name 
 class TrainConfig:
     """Everything a run depends on; saved as train_config.json beside the checkpoint."""
 
-    corpus: str
+    corpus: str  # a corpus directory, or several joined by os.pathsep (trained as one)
     out: str
     steps: int = 5000
     batch: int = 32  # per process
@@ -99,6 +99,12 @@ class TrainConfig:
 
 
 # -- data ---------------------------------------------------------------------------------
+
+def corpus_features(corpus: str) -> list[tuple[np.ndarray, np.ndarray, dict]]:
+    """`clip_features` of every directory in `corpus` (joined by os.pathsep), in order:
+    synthetic and real-video corpora (data/extract.py) train together."""
+    return [clip for part in corpus.split(os.pathsep) if part for clip in clip_features(part)]
+
 
 def clip_features(corpus: str | Path) -> list[tuple[np.ndarray, np.ndarray, dict]]:
     """Every clip as (audio features (T, F), motion (T, D), labels dict), features cached.
@@ -241,7 +247,7 @@ def make_optimizer(model: MotionDiT, config: TrainConfig) -> torch.optim.AdamW:
 def build(config: TrainConfig, accelerator: Accelerator) -> tuple[MotionDiT, WindowDataset]:
     """The model, with the corpus' normalisation set, and the dataset."""
     with accelerator.main_process_first():  # one process fills the feature cache
-        clips = clip_features(config.corpus)
+        clips = corpus_features(config.corpus)
     dataset = WindowDataset(clips, config.window, config.context, config.seed)
     torch.manual_seed(config.seed)  # the initial weights
     model = MotionDiT(config.model_config())
@@ -354,7 +360,8 @@ def train_step(accelerator: Accelerator, model: torch.nn.Module, raw: MotionDiT,
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, bool, int | None]:
     parser = argparse.ArgumentParser(description="Train the VASA motion generator.")
-    parser.add_argument("--corpus", required=True, help="a directory built by data.corpus")
+    parser.add_argument("--corpus", required=True, nargs="+", metavar="DIR",
+                        help="directories built by `vasa corpus build` or `extract`")
     parser.add_argument("--out", required=True, help="checkpoint directory")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/resume")
     parser.add_argument("--mixed-precision", choices=("no", "fp16", "bf16"), default="no")
@@ -365,6 +372,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, bool, in
                                 default=f.default)
     args = vars(parser.parse_args(argv))
     resume, stop_at = args.pop("resume"), args.pop("stop_at")
+    args["corpus"] = os.pathsep.join(args["corpus"])
     return TrainConfig(**args), resume, stop_at
 
 

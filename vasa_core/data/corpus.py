@@ -1,7 +1,8 @@
 """The synthetic training corpus: shards of (16 kHz audio, 25 fps Motion, labels) clips.
 
 A clip is a random voice (tts.Voice.random) speaking random text (text.random_text) in
-one of many languages, or a sung clip (singing.py); the teacher turns the clean audio
+one of many languages, a Festival voice doing the same (festival.py, a share `festival_p`
+of the speech when Festival is installed and asked for), or a sung clip (singing.py); the teacher turns the clean audio
 into Motion and labels, then the audio is degraded (augment.py). Audio features are not
 computed here: shards keep the audio so feature extractors can change without a rebuild.
 
@@ -38,6 +39,7 @@ from safetensors.numpy import save_file
 from ..latent import MOTION_NAMES, Motion
 from .augment import AugmentConfig, augment
 from .emotion import EMOTIONS
+from .festival import FestivalVoice, available_voices, synthesize_festival
 from .singing import singing
 from .teacher import Labels, TeacherConfig, teach
 from .text import random_text
@@ -58,6 +60,10 @@ class CorpusConfig:
     long_pause_p: float = 0.3
     long_pause_seconds: tuple[float, float] = (1.5, 4.0)
     singing_p: float = 0.08  # share of sung clips
+    # Share of speech clips spoken by these Festival voices (festival.py): real speakers'
+    # recordings, closer to real voices than eSpeak's formants. Set by `build_corpus`.
+    festival_p: float = 0.0
+    festival_voices: tuple[str, ...] = ()
     emotion_p: float = 0.5  # share of clips with a non-neutral emotion
     emotion_strength: tuple[float, float] = (0.3, 1.0)
     augment_p: float = 0.85  # share of clips whose audio is degraded
@@ -82,13 +88,24 @@ class Clip:
 
 
 def _speech(rng: np.random.Generator, config: CorpusConfig, target: float):
-    """A padded 16 kHz utterance of a random language and voice, about `target` s long."""
+    """(padded 16 kHz utterance of a random language and voice, about `target` s long,
+    the voice as a dict)."""
+    if config.festival_voices and rng.random() < config.festival_p:
+        return _festival_speech(rng, config, target)
     language = str(rng.choice(config.languages))
     voice = Voice.random(language, rng)
     words = max(2, int(round(target * voice.rate / 60.0)))
     text = random_text(language, rng, words)
     utt = synthesize(text, voice, MODEL_RATE, seed=int(rng.integers(2 ** 31)))
-    return utt.padded(*_pads(rng, config))
+    return utt.padded(*_pads(rng, config)), {"engine": "espeak", **asdict(voice)}
+
+
+def _festival_speech(rng: np.random.Generator, config: CorpusConfig, target: float):
+    """`_speech` with a random Festival voice of `config.festival_voices`."""
+    voice = FestivalVoice.random(rng, list(config.festival_voices))
+    words = max(2, int(round(target * 2.6 / (voice.stretch / voice.tract))))  # ~2.6 words/s
+    utt = synthesize_festival(random_text(voice.language, rng, words), voice, MODEL_RATE)
+    return utt.padded(*_pads(rng, config)), {"engine": "festival", **asdict(voice)}
 
 
 def _pads(rng: np.random.Generator, config: CorpusConfig) -> tuple[float, float]:
@@ -102,10 +119,11 @@ def generate_clip(rng: np.random.Generator, config: CorpusConfig = CorpusConfig(
                   target: float | None = None) -> Clip:
     """One random clip: speech (or singing), its teacher motion, degraded audio."""
     target = target if target is not None else rng.uniform(*config.clip_seconds)
+    voice = None
     if rng.random() < config.singing_p:
         utt = singing(rng, target, MODEL_RATE).padded(*_pads(rng, config))
     else:
-        utt = _speech(rng, config, target)
+        utt, voice = _speech(rng, config, target)
     emotion, strength = "neutral", 0.0
     if rng.random() < config.emotion_p:
         emotion = str(rng.choice([e for e in EMOTIONS if e != "neutral"]))
@@ -114,8 +132,8 @@ def generate_clip(rng: np.random.Generator, config: CorpusConfig = CorpusConfig(
     audio, applied = utt.wave, {}
     if rng.random() < config.augment_p:
         audio, applied = augment(utt.wave, MODEL_RATE, rng, config.augment)
-    meta = {"kind": "singing" if utt.voice is None else "speech",
-            "voice": asdict(utt.voice) if utt.voice else None, "augment": applied,
+    meta = {"kind": "singing" if voice is None else "speech", "voice": voice,
+            "augment": applied,
             "phonemes": [[s, round(a, 4), round(b, 4)] for s, a, b in utt.phonemes]}
     return Clip(np.clip(audio, -1.0, 1.0), motion, labels, utt.language, utt.text, meta)
 
@@ -188,8 +206,12 @@ def _merge(summaries: list[dict], key: str) -> dict:
 
 def build_corpus(out_dir: str | Path, hours: float, seed: int = 0,
                  languages: tuple[str, ...] | None = None, progress: bool = True,
-                 workers: int = 1, config: CorpusConfig = CorpusConfig()) -> dict:
+                 workers: int = 1, config: CorpusConfig = CorpusConfig(),
+                 festival: float = 0.0) -> dict:
     """Write about `hours` of clips to `out_dir` (see the module docstring); the manifest.
+
+    `festival`: share of speech spoken by the installed Festival voices of the chosen
+    languages (ValueError when there are none); the manifest's config names them.
 
     `workers` processes build shards side by side; the output is the same bytes. Workers
     are spawned, so a script calling this needs the `if __name__ == "__main__":` guard.
@@ -201,6 +223,11 @@ def build_corpus(out_dir: str | Path, hours: float, seed: int = 0,
         if unknown:
             raise ValueError(f"no eSpeak voice for {sorted(unknown)}; known: {list(LANGUAGES)}")
         config = replace(config, languages=tuple(languages))
+    if not 0.0 <= festival <= 1.0:
+        raise ValueError(f"festival is a share of the speech, 0..1; got {festival}")
+    if festival > 0:
+        config = replace(config, festival_p=festival,
+                         festival_voices=_festival_voices(config.languages))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     total = hours * 3600.0
@@ -219,6 +246,17 @@ def build_corpus(out_dir: str | Path, hours: float, seed: int = 0,
     bar.close()
     return write_manifest(out, summaries, fps=config.teacher.fps, seed=seed,
                           hours_requested=hours, config=asdict(config))
+
+
+def _festival_voices(languages: tuple[str, ...]) -> tuple[str, ...]:
+    from .festival import VOICES
+
+    voices = tuple(v for v in available_voices() if VOICES[v][0] in languages)
+    if not voices:
+        raise ValueError("no Festival voice installed for these languages; install Debian's "
+                         "festival and festvox-* voices (e.g. `apt-get install festival "
+                         "festvox-kallpc16k festvox-us-slt-hts`), or build without --festival")
+    return voices
 
 
 def write_manifest(out: Path, summaries: list[dict], fps: float, **fields) -> dict:
