@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test sheets bench clean distclean
+.PHONY: venv demo tour test sheets bench clean distclean
 
 venv: $(STAMP)
 
@@ -18,6 +18,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $@
 
 demo: $(STAMP)
+	$(BIN)/python app.py
+
+tour: $(STAMP)
 	$(BIN)/vasa animate --out outputs/tour.mp4
 
 test: $(STAMP)

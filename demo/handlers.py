@@ -1,0 +1,283 @@
+"""The web app's callbacks: widget values in, `TalkingFacePipeline` calls, files out.
+
+Every callback turns bad input (no portrait, no face, no or unreadable audio, audio that is
+too long, consent not given) into a `gr.Error` whose message the page shows as it is; a
+stack trace never reaches the user. The callbacks hold no maths: `pipeline_options` is the
+whole mapping from widgets to pipeline arguments, and the rest is files and messages.
+
+Files (the mp4, the CSV, speech and live segments) go to a private temporary folder, one
+subfolder per request; Gradio copies what it serves into its own cache (pruned by the
+Blocks' `delete_cache`), our subfolders are pruned after `KEEP_SECONDS` and the whole folder
+is removed when the app exits.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+from scipy.io import wavfile
+
+from vasa_core.arkit import motion_to_csv
+from vasa_core.audio import load_audio
+from vasa_core.data.tts import LANGUAGES, Voice, synthesize
+from vasa_core.media import write_video
+from vasa_core.pipeline import FPS, SAMPLE_RATE, TalkingFacePipeline
+
+from .plot import motion_figure
+
+MAX_SECONDS = 60.0  # longest speech the app animates (the CLI takes up to 600 s)
+MAX_TEXT_CHARS = 1000
+CHUNK_SAMPLES = SAMPLE_RATE // 50  # live mode feeds the pipeline 20 ms at a time
+SEGMENT_FRAMES = 25  # frames per streamed mp4 segment (1 s) when Gradio can stream video
+KEEP_SECONDS = 3600.0
+FROM_VOICE = "from the voice"  # the emotion choice that means emotion=None
+SPEECH_FROM_TEXT, SPEECH_FROM_AUDIO = "text", "audio"
+NO_PORTRAIT = "No portrait: upload a photo, take one with the webcam, or pick an example."
+NO_CONSENT = ("Please tick “I have the right to animate this face” first: only animate "
+              "faces you are allowed to.")
+NO_AUDIO = ("No audio: upload or record speech, or choose “typed text” and type what the "
+            "portrait should say.")
+NO_TEXT = "No text to speak: type a sentence, or choose “audio” and upload or record speech."
+
+
+class Workspace:
+    """A private temporary folder with one fresh subfolder per request, so concurrent
+    requests never overwrite each other's files; old subfolders are pruned on the way."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="vasa-demo-"))
+        self._remove = weakref.finalize(self, shutil.rmtree, self.root, ignore_errors=True)
+
+    def new(self) -> Path:
+        """A new empty folder for one request's files."""
+        cutoff = time.time() - KEEP_SECONDS
+        for old in self.root.iterdir():
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        return Path(tempfile.mkdtemp(dir=self.root))
+
+    def cleanup(self) -> None:
+        """Remove every file now (also done at exit)."""
+        self._remove()
+
+
+@contextmanager
+def readable_errors() -> Iterator[None]:
+    """Turn the package's ValueErrors (bad input, with a message written for people) into
+    `gr.Error`, which Gradio shows in the page instead of a generic failure; the package
+    writes them for `error: ...` lines, hence the capital letter added here."""
+    try:
+        yield
+    except ValueError as err:
+        message = str(err)
+        raise gr.Error(message[:1].upper() + message[1:], print_exception=False) from None
+
+
+def pipeline_options(gaze_auto: bool, gaze_yaw: float, gaze_pitch: float,
+                     distance_auto: bool, distance: float, emotion: str | None,
+                     emotion_strength: float, head_motion: float, blink_rate: float,
+                     cfg_audio: float, cfg_control: float, steps: float, seed: float,
+                     size: int | str, crop: str, mark: bool) -> dict:
+    """The pipeline's keyword arguments from the control widgets ("auto" boxes mean None:
+    the portrait's own gaze, the model's own distance; "from the voice" means no emotion)."""
+    return dict(gaze=None if gaze_auto else (float(gaze_yaw), float(gaze_pitch)),
+                distance=None if distance_auto else float(distance),
+                emotion=None if emotion in (None, "", FROM_VOICE) else emotion,
+                emotion_strength=float(emotion_strength), head_motion=float(head_motion),
+                blink_rate=float(blink_rate), cfg_audio=float(cfg_audio),
+                cfg_control=float(cfg_control), steps=int(steps), seed=int(seed),
+                size=int(size), crop=crop, mark=bool(mark))
+
+
+def check_request(portrait: str | None, consent: bool) -> None:
+    """Refuse before any work: consent first (it is the reason to stop), then the portrait."""
+    if not consent:
+        raise ValueError(NO_CONSENT)
+    if not portrait:
+        raise ValueError(NO_PORTRAIT)
+
+
+def speech_from_text(text: str | None, language: str, max_seconds: float) -> np.ndarray:
+    """16 kHz float32 speech of `text`, spoken by the eSpeak NG voice of `language`."""
+    text = (text or "").strip()
+    if not text:
+        raise ValueError(NO_TEXT)
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"The text is {len(text)} characters long; the app speaks at most "
+                         f"{MAX_TEXT_CHARS}. Shorten it.")
+    if language not in LANGUAGES:
+        raise ValueError(f"Unknown language {language!r}; choose one from the list.")
+    wave = synthesize(text, Voice(language=language), sample_rate=SAMPLE_RATE).wave
+    return _check_length(wave, "The spoken text", max_seconds)
+
+
+def speech_from_file(path: str | None, max_seconds: float) -> np.ndarray:
+    """16 kHz float32 speech of an uploaded or recorded file. Only the first `max_seconds`
+    (and a sample) are decoded, so an hour-long upload is refused at once."""
+    if not path:
+        raise ValueError(NO_AUDIO)
+    try:
+        wave = load_audio(path, max_seconds=None, first_seconds=max_seconds + 1 / SAMPLE_RATE)
+    except ValueError as err:  # name the file as the user knows it, not by its temp path
+        raise ValueError(str(err).replace(str(path), Path(path).name)) from None
+    return _check_length(wave, f"The audio {Path(path).name}", max_seconds)
+
+
+def _check_length(wave: np.ndarray, name: str, max_seconds: float) -> np.ndarray:
+    if len(wave) > max_seconds * SAMPLE_RATE:
+        raise ValueError(f"{name} is longer than this app's limit of {max_seconds:g} s; "
+                         "use a shorter clip (the `vasa generate` command takes longer ones).")
+    return wave
+
+
+def write_wav(path: Path, wave: np.ndarray) -> str:
+    """16-bit PCM wav (playable everywhere, and Gradio needs no ffmpeg to serve it)."""
+    pcm = np.round(np.clip(wave, -1.0, 1.0) * 32767).astype(np.int16)
+    wavfile.write(path, SAMPLE_RATE, pcm)
+    return str(path)
+
+
+def audio_chunks(wave: np.ndarray) -> Iterator[np.ndarray]:
+    """The speech in 20 ms pieces, as a live source would deliver it (not paced: the
+    pipeline consumes them as fast as it can)."""
+    for start in range(0, len(wave), CHUNK_SAMPLES):
+        yield wave[start:start + CHUNK_SAMPLES]
+
+
+def paced(batches: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """Single frames from (n, H, W, 3) batches, each released no earlier than its time in
+    the video (counted from the first frame), so the page shows them at 25 fps, in step
+    with the sound; when compute falls behind, frames go out as soon as they exist."""
+    start = None
+    index = 0
+    for batch in batches:
+        for frame in batch:
+            start = time.monotonic() if start is None else start
+            time.sleep(max(0.0, start + index / FPS - time.monotonic()))
+            index += 1
+            yield frame
+
+
+def segments(batches: Iterator[np.ndarray], wave: np.ndarray
+             ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(frames, their sound) in pieces of SEGMENT_FRAMES frames, the last one shorter;
+    frame i covers the samples [i, i + 1) * SAMPLE_RATE / FPS of `wave`."""
+    pending: list[np.ndarray] = []
+    done = 0
+    per_frame = SAMPLE_RATE / FPS
+    for batch in batches:
+        pending.extend(batch)
+        while len(pending) >= SEGMENT_FRAMES:
+            frames, pending = pending[:SEGMENT_FRAMES], pending[SEGMENT_FRAMES:]
+            yield np.stack(frames), wave[round(done * per_frame):
+                                         round((done + len(frames)) * per_frame)]
+            done += len(frames)
+    if pending:
+        yield np.stack(pending), wave[round(done * per_frame):]
+
+
+class Demo:
+    """The callbacks, bound to one pipeline that is loaded once and shared by all requests.
+
+    `live_video`: stream live mode as mp4 segments with sound into a streaming gr.Video
+    (Gradio needs the ffmpeg and ffprobe programs for that); otherwise as single frames into
+    a gr.Image, with the sound in an autoplaying gr.Audio.
+    """
+
+    def __init__(self, pipe: TalkingFacePipeline, max_seconds: float = MAX_SECONDS,
+                 live_video: bool = False) -> None:
+        self.pipe, self.max_seconds, self.live_video = pipe, max_seconds, live_video
+        self.files = Workspace()
+
+    def speak(self, text: str, language: str) -> str:
+        """Endpoint "speak": the typed text as a wav, to listen to before animating it."""
+        with readable_errors():
+            wave = speech_from_text(text, language, self.max_seconds)
+        return write_wav(self.files.new() / "speech.wav", wave)
+
+    def generate(self, portrait: str | None, audio: str | None, text: str, language: str,
+                 source: str, consent: bool, gaze_auto: bool, gaze_yaw: float,
+                 gaze_pitch: float, distance_auto: bool, distance: float, emotion: str,
+                 emotion_strength: float, head_motion: float, blink_rate: float,
+                 cfg_audio: float, cfg_control: float, steps: float, seed: float,
+                 size: int | str, crop: str, mark: bool, progress=gr.Progress()
+                 ) -> tuple[str, object, list[str], str]:
+        """Endpoint "generate": (mp4 with sound, motion plot, [mp4, ARKit CSV], status)."""
+        started = time.monotonic()
+        options = pipeline_options(gaze_auto, gaze_yaw, gaze_pitch, distance_auto, distance,
+                                   emotion, emotion_strength, head_motion, blink_rate,
+                                   cfg_audio, cfg_control, steps, seed, size, crop, mark)
+        with readable_errors():
+            check_request(portrait, consent)
+            progress(0.0, desc="Reading the speech")
+            wave = self._speech(audio, text, language, source)
+            progress(0.1, desc=f"Animating {len(wave) / SAMPLE_RATE:.1f} s of speech")
+            output = self.pipe(portrait, (wave, SAMPLE_RATE), **options)
+        progress(0.9, desc="Writing the mp4 and the motion CSV")
+        folder = self.files.new()
+        video = str(output.save(folder / "talking-face.mp4"))
+        table = str(motion_to_csv(output.motion, folder / "motion-arkit.csv"))
+        count, (height, width) = len(output.frames), output.frames.shape[1:3]
+        status = (f"Rendered {count} frames ({count / output.fps:.2f} s at {output.fps:g} fps, "
+                  f"{width}×{height}) in {time.monotonic() - started:.1f} s.")
+        return video, motion_figure(output.motion), [video, table], status
+
+    def live(self, portrait: str | None, audio: str | None, text: str, language: str,
+             source: str, consent: bool, gaze_auto: bool, gaze_yaw: float,
+             gaze_pitch: float, distance_auto: bool, distance: float, emotion: str,
+             emotion_strength: float, head_motion: float, blink_rate: float,
+             cfg_audio: float, cfg_control: float, steps: float, seed: float,
+             size: int | str, crop: str, mark: bool) -> Iterator[tuple]:
+        """Endpoint "live": yields (frame or mp4 segment, sound, status) while the speech
+        is fed to `pipe.stream` in 20 ms chunks. `steps` is not passed: streaming samples
+        with the pipeline's own STREAM_STEPS, the most that keeps pace with real time."""
+        started = time.monotonic()
+        options = pipeline_options(gaze_auto, gaze_yaw, gaze_pitch, distance_auto, distance,
+                                   emotion, emotion_strength, head_motion, blink_rate,
+                                   cfg_audio, cfg_control, steps, seed, size, crop, mark)
+        del options["steps"]
+        with readable_errors():
+            check_request(portrait, consent)
+            wave = self._speech(audio, text, language, source)
+            batches = self.pipe.stream(portrait, audio_chunks(wave), **options)
+            stream = self._live_video if self.live_video else self._live_frames
+            yield from stream(batches, wave, started)
+
+    def _live_frames(self, batches: Iterator[np.ndarray], wave: np.ndarray,
+                     started: float) -> Iterator[tuple]:
+        """Frames one by one at 25 fps; the sound goes out with the first frame."""
+        sound = write_wav(self.files.new() / "speech.wav", wave)
+        count, first = 0, 0.0
+        for frame in paced(batches):
+            if count == 0:
+                first = time.monotonic() - started
+                yield frame, sound, f"Streaming… first frame after {first:.2f} s."
+            else:
+                yield frame, gr.skip(), gr.skip()
+            count += 1
+        yield gr.skip(), gr.skip(), (f"Streamed {count} frames ({count / FPS:.2f} s); the "
+                                     f"first came {first:.2f} s after the request.")
+
+    def _live_video(self, batches: Iterator[np.ndarray], wave: np.ndarray,
+                    started: float) -> Iterator[tuple]:
+        """mp4 segments of SEGMENT_FRAMES frames, each with its sound."""
+        folder = self.files.new()
+        for index, (frames, sound) in enumerate(segments(batches, wave)):
+            path = write_video(folder / f"live-{index:04d}.mp4", frames, FPS, audio=sound,
+                               sample_rate=SAMPLE_RATE, preset="veryfast")
+            yield str(path), gr.skip(), (f"Streaming… segment {index + 1} ready after "
+                                         f"{time.monotonic() - started:.2f} s.")
+
+    def _speech(self, audio: str | None, text: str, language: str, source: str
+                ) -> np.ndarray:
+        """16 kHz speech from the chosen source: the audio widget or the typed text."""
+        if source == SPEECH_FROM_AUDIO:
+            return speech_from_file(audio, self.max_seconds)
+        return speech_from_text(text, language, self.max_seconds)

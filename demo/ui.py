@@ -1,0 +1,199 @@
+"""The page: which widget feeds which `TalkingFacePipeline` argument, and the endpoints.
+
+    app = build_app(TalkingFacePipeline.from_pretrained())
+    app.launch(server_name="127.0.0.1")
+
+Endpoints (every event has an explicit api_name, so `gradio_client` can call them):
+    generate  portrait + speech + controls -> mp4 with sound, motion plot, [mp4, CSV], status
+    live      the same inputs -> frames (or mp4 segments) streamed while the speech is fed
+              to `pipe.stream` in 20 ms chunks
+    speak     text + language -> the eSpeak NG speech as a wav
+"""
+from __future__ import annotations
+
+import shutil
+
+import gradio as gr
+
+from vasa_core.blinks import MAX_RATE
+from vasa_core.data.tts import LANGUAGES
+from vasa_core.examples import example_portrait_path, shared_portraits
+from vasa_core.motion import EMOTIONS
+from vasa_core.pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL,
+                                DEFAULT_STEPS, STREAM_STEPS, TalkingFacePipeline)
+
+from .handlers import (FROM_VOICE, MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo)
+
+SIZES = (256, 384, 512)
+MAX_SHARED_EXAMPLES = 6
+EXAMPLE_TEXTS = (
+    ("Hello! I am a talking portrait, animated from one photo and this sentence.", "en"),
+    ("Bonjour ! Je suis un portrait qui parle, animé à partir d'une seule photo.", "fr"),
+)
+# English names of the eSpeak NG languages (tts.LANGUAGES); a code missing here shows as is.
+LANGUAGE_NAMES = {
+    "en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "nb": "Norwegian",
+    "pl": "Polish", "cs": "Czech", "sk": "Slovak", "ru": "Russian", "uk": "Ukrainian",
+    "bg": "Bulgarian", "tr": "Turkish", "ar": "Arabic", "fa": "Persian", "hi": "Hindi",
+    "bn": "Bengali", "zh": "Chinese (Mandarin)", "ja": "Japanese", "ko": "Korean",
+    "vi": "Vietnamese", "id": "Indonesian", "ms": "Malay", "fi": "Finnish", "el": "Greek",
+    "hu": "Hungarian", "ro": "Romanian", "ca": "Catalan", "he": "Hebrew", "lt": "Lithuanian",
+}
+INTRO = """# vasa_core: a talking portrait from one photo and a voice
+Pick a portrait and some speech (typed text, an audio file or the microphone), tick the
+consent box and press **Generate video**, or **Live** to watch frames appear while the speech
+is processed. Every video is marked as AI-generated (the mp4 always carries the tag; the
+visible label is on by default). Only animate faces you have the right to animate."""
+NO_FFMPEG_NOTE = ("Live frames stream into the picture above, with the sound beside it. For "
+                  "a streaming video with its sound in one player, install ffmpeg (Debian / "
+                  "Ubuntu: `sudo apt-get install ffmpeg`, which includes ffprobe) and restart "
+                  "the app.")
+
+
+def can_stream_video() -> bool:
+    """Whether Gradio can stream mp4 segments: it runs the ffmpeg and ffprobe programs."""
+    return bool(shutil.which("ffmpeg") and shutil.which("ffprobe"))
+
+
+def build_app(pipeline: TalkingFacePipeline, *, max_seconds: float = MAX_SECONDS,
+              live_video: bool | None = None) -> gr.Blocks:
+    """The Blocks of the web app around one loaded pipeline. `live_video` None: stream live
+    mode as video when ffmpeg and ffprobe are installed, else as frames."""
+    demo = Demo(pipeline, max_seconds, can_stream_video() if live_video is None else live_video)
+    with gr.Blocks(title="vasa_core talking portrait", delete_cache=(3600, 3600),
+                   analytics_enabled=False) as app:
+        gr.Markdown(INTRO)
+        with gr.Row():
+            with gr.Column():
+                inputs = _input_widgets()
+                controls = _control_widgets()
+            with gr.Column():
+                outputs = _output_widgets(demo.live_video)
+        _examples(inputs)
+        _wire(demo, inputs, controls, outputs)
+    app.queue(default_concurrency_limit=1)  # one pipeline, two CPU cores: one job at a time
+    return app
+
+
+def _input_widgets() -> dict[str, gr.components.Component]:
+    """Portrait, speech source, text + language, audio, consent and the two buttons."""
+    w: dict[str, gr.components.Component] = {}
+    w["portrait"] = gr.Image(label="Portrait", type="filepath", height=320,
+                             sources=["upload", "webcam", "clipboard"])
+    w["source"] = gr.Radio([("typed text", SPEECH_FROM_TEXT),
+                            ("audio file or microphone", SPEECH_FROM_AUDIO)],
+                           value=SPEECH_FROM_TEXT, label="Speech from")
+    w["text"] = gr.Textbox(label="Text to speak", lines=2, value=EXAMPLE_TEXTS[0][0])
+    with gr.Row(equal_height=True):
+        w["language"] = gr.Dropdown(
+            [(f"{LANGUAGE_NAMES.get(code, code)} ({code})", code) for code in LANGUAGES],
+            value="en", label="Language (eSpeak NG voice)", scale=3)
+        w["speak"] = gr.Button("Listen to the text", scale=1)
+    w["audio"] = gr.Audio(label="Speech audio", sources=["upload", "microphone"],
+                          type="filepath")
+    w["consent"] = gr.Checkbox(label="I have the right to animate this face", value=False)
+    with gr.Row():
+        w["generate"] = gr.Button("Generate video", variant="primary")
+        w["live"] = gr.Button("Live")
+    return w
+
+
+def _control_widgets() -> dict[str, gr.components.Component]:
+    """One widget per pipeline argument, in `handlers.pipeline_options` order."""
+    c: dict[str, gr.components.Component] = {}
+    with gr.Accordion("Controls", open=True):
+        with gr.Row():
+            c["gaze_auto"] = gr.Checkbox(label="Portrait's own gaze", value=True)
+            c["gaze_yaw"] = gr.Slider(-30, 30, 0, step=1, label="Gaze yaw (°, + = image's right)",
+                                      interactive=False)
+            c["gaze_pitch"] = gr.Slider(-20, 20, 0, step=1, label="Gaze pitch (°, + = up)",
+                                        interactive=False)
+        with gr.Row():
+            c["distance_auto"] = gr.Checkbox(label="Model chooses the distance", value=True)
+            c["distance"] = gr.Slider(-0.3, 0.3, 0, step=0.01, interactive=False,
+                                      label="Head distance (log scale, + = nearer)")
+        with gr.Row():
+            c["emotion"] = gr.Dropdown([FROM_VOICE, *EMOTIONS], value=FROM_VOICE,
+                                       label="Emotion")
+            c["emotion_strength"] = gr.Slider(0, 2, 1, step=0.05, label="Emotion strength")
+        with gr.Row():
+            c["head_motion"] = gr.Slider(0, 2, 1, step=0.05, label="Head motion",
+                                         info="0: a still head (it still blinks)")
+            c["blink_rate"] = gr.Slider(0, MAX_RATE, DEFAULT_BLINK_RATE, step=1,
+                                        label="Blinks per minute")
+        with gr.Row():
+            c["cfg_audio"] = gr.Slider(0, 3, DEFAULT_CFG_AUDIO, step=0.05,
+                                       label="Audio guidance")
+            c["cfg_control"] = gr.Slider(0, 3, DEFAULT_CFG_CONTROL, step=0.05,
+                                         label="Control guidance (gaze, distance, emotion)")
+        with gr.Row():
+            c["steps"] = gr.Slider(1, 32, DEFAULT_STEPS, step=1, label="Sampling steps",
+                                   info=f"live mode always uses {STREAM_STEPS}")
+            c["seed"] = gr.Number(0, precision=0, label="Seed")
+        with gr.Row():
+            c["size"] = gr.Radio(list(SIZES), value=SIZES[-1], label="Size (px, face crop)")
+            c["crop"] = gr.Radio([("face (square)", "face"), ("full original image", "full")],
+                                 value="face", label="Crop")
+            c["mark"] = gr.Checkbox(label="Visible “AI-generated” mark", value=True)
+    return c
+
+
+def _output_widgets(live_video: bool) -> dict[str, gr.components.Component]:
+    """Video, plot and downloads in one tab; the live view in another; a status line."""
+    o: dict[str, gr.components.Component] = {}
+    with gr.Tabs() as o["tabs"]:
+        with gr.Tab("Video", id="video"):
+            o["video"] = gr.Video(label="Talking face", autoplay=True, interactive=False)
+            o["plot"] = gr.Plot(label="Generated motion", format="png")
+            o["files"] = gr.File(label="Downloads: mp4 and ARKit / Live Link Face CSV",
+                                 file_count="multiple", interactive=False)
+        with gr.Tab("Live", id="live"):
+            if live_video:
+                o["live_view"] = gr.Video(label="Live", streaming=True, autoplay=True,
+                                          interactive=False)
+                o["live_sound"] = gr.Audio(visible=False)
+            else:
+                o["live_view"] = gr.Image(label="Live", format="jpeg", interactive=False)
+                o["live_sound"] = gr.Audio(label="Sound", autoplay=True, interactive=False)
+                gr.Markdown(NO_FFMPEG_NOTE)
+    o["status"] = gr.Markdown(label="Status")
+    return o
+
+
+def _examples(inputs: dict) -> None:
+    """The built-in portrait with typed text (works on a fresh machine: nothing to
+    download), plus the shared portraits of a developer checkout when there are any."""
+    rows = [[str(example_portrait_path()), text, language, SPEECH_FROM_TEXT]
+            for text, language in EXAMPLE_TEXTS]
+    rows += [[str(path), *EXAMPLE_TEXTS[0], SPEECH_FROM_TEXT]
+             for path in shared_portraits()[:MAX_SHARED_EXAMPLES]]
+    gr.Examples(rows, [inputs[n] for n in ("portrait", "text", "language", "source")],
+                label="Examples (then tick the consent box)", cache_examples=False)
+
+
+def _wire(demo: Demo, w: dict, c: dict, o: dict) -> None:
+    """The endpoints, and small private events that keep the page consistent."""
+    inputs = [w[n] for n in ("portrait", "audio", "text", "language", "source", "consent")]
+    inputs += list(c.values())
+    w["speak"].click(demo.speak, [w["text"], w["language"]], w["audio"], api_name="speak")
+    _private(w["generate"].click, lambda: gr.Tabs(selected="video"), None, o["tabs"])
+    w["generate"].click(demo.generate, inputs, [o["video"], o["plot"], o["files"], o["status"]],
+                        api_name="generate", concurrency_id="pipeline")
+    _private(w["live"].click, lambda: gr.Tabs(selected="live"), None, o["tabs"])
+    w["live"].click(demo.live, inputs, [o["live_view"], o["live_sound"], o["status"]],
+                    api_name="live", concurrency_id="pipeline")
+    _private(w["text"].input, lambda: SPEECH_FROM_TEXT, None, w["source"])
+    _private(w["language"].input, lambda: SPEECH_FROM_TEXT, None, w["source"])
+    for event in (w["audio"].upload, w["audio"].stop_recording):
+        _private(event, lambda: SPEECH_FROM_AUDIO, None, w["source"])
+    _private(c["gaze_auto"].change, lambda auto: (gr.Slider(interactive=not auto),
+                                                  gr.Slider(interactive=not auto)),
+             c["gaze_auto"], [c["gaze_yaw"], c["gaze_pitch"]])
+    _private(c["distance_auto"].change, lambda auto: gr.Slider(interactive=not auto),
+             c["distance_auto"], c["distance"])
+
+
+def _private(event, fn, inputs, outputs) -> None:
+    """A UI-only event: not part of the API, not queued behind a running generation."""
+    event(fn, inputs, outputs, queue=False, api_visibility="private")

@@ -1,0 +1,249 @@
+"""The Gradio web app (app.py, demo/): every endpoint called through gradio_client.
+
+The app is launched once, in-process, on a free port of 127.0.0.1, around the shipped
+checkpoint (or the tiny random one of tiny_checkpoint.py when it is missing). Clips are
+short (~1.5 s of eSpeak speech, 256 px, 2 steps) so the whole file stays fast on 2 cores.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import socket
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+from scipy.io import wavfile
+
+import app as app_module  # the repository root is on pytest's pythonpath (pyproject.toml)
+from demo.handlers import (FROM_VOICE, NO_AUDIO, NO_CONSENT, NO_PORTRAIT, Demo,
+                           pipeline_options, segments)
+from demo.ui import build_app
+from tiny_checkpoint import save_tiny_checkpoint
+from vasa_core.arkit_table import COLUMNS
+from vasa_core.data.tts import Voice, synthesize
+from vasa_core.examples import example_portrait_path
+from vasa_core.media import AI_COMMENT
+from vasa_core.pipeline import DEFAULT_CHECKPOINT, TalkingFacePipeline
+
+TEXT = "Hello, nice to meet you."
+SIZE = 256
+MAX_SECONDS = 3.0  # the app's audio limit in these tests, so "too long" is cheap to reach
+PORTRAIT = str(example_portrait_path())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory) -> TalkingFacePipeline:
+    if (DEFAULT_CHECKPOINT / "config.json").is_file():
+        return TalkingFacePipeline.from_pretrained()
+    return TalkingFacePipeline.from_pretrained(
+        save_tiny_checkpoint(tmp_path_factory.mktemp("checkpoint")))
+
+
+@pytest.fixture(scope="module")
+def server(pipe):
+    """(the launched Blocks, its URL); closed after the module's tests."""
+    blocks = build_app(pipe, max_seconds=MAX_SECONDS, live_video=False)
+    port = free_port()
+    blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,
+                  quiet=True)
+    try:
+        yield blocks, f"http://127.0.0.1:{port}"
+    finally:
+        blocks.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server[1] + "/", verbose=False)
+
+
+@pytest.fixture(scope="module")
+def frames_expected() -> int:
+    """T = ceil(seconds * 25) of TEXT as the app speaks it (16 kHz eSpeak, 640 per frame)."""
+    wave = synthesize(TEXT, Voice(language="en"), sample_rate=16000).wave
+    assert 1.0 < len(wave) / 16000 < MAX_SECONDS
+    return math.ceil(len(wave) / 640)
+
+
+def request(**changes) -> dict:
+    """The endpoints' arguments: built-in portrait, TEXT, fast settings; `changes` on top."""
+    args = dict(portrait=handle_file(PORTRAIT), audio=None, text=TEXT, language="en",
+                source="text", consent=True, gaze_auto=True, gaze_yaw=0, gaze_pitch=0,
+                distance_auto=True, distance=0, emotion=FROM_VOICE, emotion_strength=1,
+                head_motion=1, blink_rate=15, cfg_audio=0.5, cfg_control=0.5, steps=2,
+                seed=0, size=SIZE, crop="face", mark=True)
+    return {**args, **changes}
+
+
+@pytest.fixture(scope="module")
+def generated(client):
+    return client.predict(**request(), api_name="/generate")
+
+
+def test_generate_returns_an_mp4_with_sound_of_the_speech(generated, frames_expected):
+    video, _, files, status = generated
+    assert [Path(f).name for f in files] == ["talking-face.mp4", "motion-arkit.csv"]
+    with av.open(video) as container:
+        assert container.metadata.get("comment") == AI_COMMENT
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height, float(stream.average_rate)) == (SIZE, SIZE, 25.0)
+        assert container.streams.audio, "the mp4 has no sound"
+        assert sum(1 for _ in container.decode(video=0)) == frames_expected
+    assert f"{frames_expected} frames" in status
+
+
+def test_generate_returns_the_motion_as_arkit_csv_and_a_plot(generated, frames_expected):
+    _, plot, files, _ = generated
+    with open(files[1], newline="") as f:
+        rows = list(csv.reader(f))
+    assert tuple(rows[0]) == COLUMNS
+    assert len(rows) == 1 + frames_expected
+    assert plot["type"] == "matplotlib" and plot["plot"].startswith("data:image/png;base64,")
+
+
+def test_speak_returns_the_text_as_16khz_speech(client):
+    rate, wave = wavfile.read(client.predict(TEXT, "fr", api_name="/speak"))
+    reference = synthesize(TEXT, Voice(language="fr"), sample_rate=16000).wave
+    assert rate == 16000 and wave.dtype == np.int16
+    assert abs(len(wave) - len(reference)) <= 160
+    assert np.abs(wave).max() > 3000  # speech, not silence
+
+
+def test_live_streams_frames_while_the_speech_is_processed(client, frames_expected):
+    started = time.monotonic()
+    job = client.submit(**request(), api_name="/live")
+    arrivals = [time.monotonic() - started for _ in job]
+    outputs = job.outputs()
+    frames = [out[0] for out in outputs if isinstance(out[0], str)]
+    assert len(frames) == frames_expected
+    assert np.asarray(Image.open(frames[0])).shape == (SIZE, SIZE, 3)
+    assert isinstance(outputs[0][1], str) and outputs[0][1].endswith(".wav")  # the sound
+    assert f"Streamed {frames_expected} frames" in outputs[-1][2]
+    # Streaming, not a batch at the end: the first frame comes soon, the rest at ~25 fps.
+    assert arrivals[0] < 3.0
+    assert arrivals[-1] - arrivals[0] > 0.6 * frames_expected / 25
+
+
+def test_the_audio_widget_drives_generation_when_chosen(client, tmp_path, frames_expected):
+    speech = tmp_path / "speech.wav"
+    wave = synthesize(TEXT, Voice(language="en"), sample_rate=16000).wave
+    wavfile.write(speech, 16000, (wave * 32767).astype(np.int16))
+    video, *_ = client.predict(**request(audio=handle_file(str(speech)), source="audio",
+                                         text=""), api_name="/generate")
+    with av.open(video) as container:
+        assert sum(1 for _ in container.decode(video=0)) == frames_expected
+
+
+@pytest.mark.parametrize("endpoint", ["/generate", "/live"])
+def test_consent_unchecked_is_refused(client, endpoint):
+    with pytest.raises(AppError, match="I have the right to animate this face"):
+        client.predict(**request(consent=False), api_name=endpoint)
+    assert "I have the right to animate this face" in NO_CONSENT
+
+
+def test_image_without_a_face_gives_a_readable_error(client, tmp_path):
+    grey = tmp_path / "grey.png"
+    Image.new("RGB", (256, 256), (128, 128, 128)).save(grey)
+    with pytest.raises(AppError, match="No face found in the image"):
+        client.predict(**request(portrait=handle_file(str(grey))), api_name="/generate")
+
+
+def test_missing_inputs_and_bad_audio_give_readable_errors(client, tmp_path):
+    with pytest.raises(AppError) as info:
+        client.predict(**request(portrait=None), api_name="/generate")
+    assert str(info.value) == NO_PORTRAIT
+    with pytest.raises(AppError) as info:
+        client.predict(**request(source="audio"), api_name="/generate")
+    assert str(info.value) == NO_AUDIO
+    with pytest.raises(AppError, match="No text to speak"):
+        client.predict(**request(text="   "), api_name="/generate")
+    noise = tmp_path / "noise.wav"
+    noise.write_bytes(b"this is not a sound file" * 100)
+    with pytest.raises(AppError, match="noise.wav") as info:
+        client.predict(**request(audio=handle_file(str(noise)), source="audio"),
+                       api_name="/generate")
+    assert "/tmp" not in str(info.value)  # the file as the user named it, not its temp path
+    long = tmp_path / "long.wav"
+    wavfile.write(long, 16000, np.zeros(int((MAX_SECONDS + 1) * 16000), np.int16))
+    with pytest.raises(AppError, match=f"longer than this app's limit of {MAX_SECONDS:g} s"):
+        client.predict(**request(audio=handle_file(str(long)), source="audio"),
+                       api_name="/generate")
+
+
+def test_examples_need_no_files_the_built_in_portrait_is_served(server):
+    blocks, url = server
+    dataset = next(c for c in blocks.config["components"] if c["type"] == "dataset")
+    portrait, text, language, source = dataset["props"]["samples"][0]
+    assert portrait["orig_name"] == Path(PORTRAIT).name
+    assert text and language == "en" and source == "text"
+    with urllib.request.urlopen(url + portrait["url"]) as response:
+        assert response.status == 200 and response.read() == Path(PORTRAIT).read_bytes()
+    with urllib.request.urlopen(url + "/") as response:
+        assert response.status == 200
+
+
+def test_pipeline_options_map_auto_and_from_voice_to_none():
+    options = pipeline_options(True, 10, 5, True, 0.1, FROM_VOICE, 1.5, 0.0, 20, 1, 2, 4, 7,
+                               "384", "full", False)
+    assert options == dict(gaze=None, distance=None, emotion=None, emotion_strength=1.5,
+                           head_motion=0.0, blink_rate=20.0, cfg_audio=1.0, cfg_control=2.0,
+                           steps=4, seed=7, size=384, crop="full", mark=False)
+    commanded = pipeline_options(False, 10, 5, False, 0.1, "happy", 1, 1, 15, 0.5, 0.5, 8, 0,
+                                 512, "face", True)
+    assert (commanded["gaze"], commanded["distance"], commanded["emotion"]) == (
+        (10.0, 5.0), 0.1, "happy")
+
+
+def test_segments_split_frames_and_sound_in_one_second_pieces():
+    batches = [np.zeros((n, 4, 4, 3), np.uint8) for n in (2, 2, 30, 2, 1)]  # 37 frames
+    wave = np.arange(37 * 640 - 100, dtype=np.float32)
+    pieces = list(segments(iter(batches), wave))
+    assert [len(f) for f, _ in pieces] == [25, 12]
+    assert [len(s) for _, s in pieces] == [25 * 640, 12 * 640 - 100]
+    assert np.array_equal(np.concatenate([s for _, s in pieces]), wave)
+
+
+def test_live_video_mode_writes_mp4_segments_with_sound(pipe, frames_expected):
+    """The handler of the ffmpeg path (Gradio's streaming video needs ffmpeg + ffprobe,
+    absent here), called directly: its segments hold every frame, each with sound."""
+    demo = Demo(pipe, MAX_SECONDS, live_video=True)
+    try:
+        updates = list(demo.live(PORTRAIT, None, TEXT, "en", "text", True, True, 0, 0, True,
+                                 0, FROM_VOICE, 1, 1, 15, 0.5, 0.5, 2, 0, SIZE, "face", True))
+        counts = []
+        for path, *_ in updates:
+            with av.open(path) as container:
+                assert container.streams.audio
+                counts.append(sum(1 for _ in container.decode(video=0)))
+        assert sum(counts) == frames_expected and counts[0] == min(25, frames_expected)
+    finally:
+        demo.files.cleanup()
+
+
+def test_build_app_with_streaming_video_output(pipe):
+    blocks = build_app(pipe, live_video=True)
+    live = next(d for d in blocks.config["dependencies"] if d["api_name"] == "live")
+    output = next(c for c in blocks.config["components"] if c["id"] == live["outputs"][0])
+    assert output["type"] == "video" and output["props"]["streaming"]
+
+
+def test_app_binds_localhost_and_takes_the_port_from_env_or_flag(monkeypatch):
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "7999")
+    args = app_module.parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 7999)
+    args = app_module.parse_args(["--port", "8123", "--host", "0.0.0.0"])
+    assert (args.host, args.port) == ("0.0.0.0", 8123)
