@@ -219,7 +219,10 @@ def test_corpus_build_calls_build_corpus(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(corpus, "build_corpus", lambda out, hours, **kw: calls.append(
         (out, hours, kw)) or {"clips": 3, "seconds": 36.0})
     assert main(["corpus", "build", "--hours", "0.01", "--out", str(tmp_path), "--seed", "4"]) == 0
-    assert calls == [(tmp_path, 0.01, {"seed": 4, "workers": 1})]
+    assert main(["corpus", "build", "--hours", "0.01", "--out", str(tmp_path),
+                 "--festival", "0.4"]) == 0
+    assert calls == [(tmp_path, 0.01, {"seed": 4, "workers": 1, "festival": 0.0}),
+                     (tmp_path, 0.01, {"seed": 0, "workers": 1, "festival": 0.4})]
 
 
 def test_train_forwards_its_arguments(monkeypatch, capsys):

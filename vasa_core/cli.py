@@ -3,13 +3,19 @@
     vasa animate [--image P] [--out tour.mp4] [--motion motion.csv] [--size 512] ...
     vasa analyze [--image P | --video V --out motion.csv] [--json]
     vasa generate --audio A [--image P] [--out talk.mp4] [generation options] [--size --crop]
+    vasa generate --manifest M.csv|M.jsonl --out-dir DIR [generation options]   (batch)
+    vasa stream --audio A [--image P] --out live.mp4 | --frames-dir DIR [--as-fast-as-possible]
+    vasa bench [--seconds 10] [--size 512] [--json]
     vasa motion --audio A --out motion.csv [--image P] [generation options]
+    vasa detect VIDEO... [--json] [--frames N]
     vasa corpus build --hours H --out DIR [--seed S] [--workers N]
     vasa corpus extract --videos DIR --out DIR [--max-seconds S] [--shard-seconds S]
     vasa train ...   (forwarded to vasa_core.train)
 
 Bad input (a missing or corrupt file, no face found, a malformed CSV) is a ValueError
-anywhere in the package; it is printed as `error: ...` and the exit status is 2.
+anywhere in the package; it is printed as `error: ...` and the exit status is 2. A batch
+(`generate --manifest`) reports failing rows and goes on; its status is 1 when any row
+failed (see _EXIT_STATUS).
 The face analyzer and renderer are imported only when a command needs them, so `--help`
 is instant.
 """
@@ -34,11 +40,28 @@ _EPILOG = """examples:
   vasa generate --image me.jpg --audio hi.wav --out talk.mp4 --emotion happy
                                                a talking-face video with its sound
   vasa motion --audio hi.wav --out m.csv       speech-driven motion for a 3-D avatar
+  vasa detect clip.mp4                         was this video made by vasa_core?
+  vasa generate --manifest jobs.csv --out-dir videos/
+                                               one video per manifest row (batch)
+  accelerate launch -m vasa_core.cli generate --manifest jobs.csv --out-dir videos/
+                                               the same batch split across processes / GPUs
+  vasa stream --audio hi.wav --out live.mp4    real-time streaming into a growing mp4
+  vasa bench --json                            seconds and real-time factor of a 10 s clip
+"""
+_EXIT_STATUS = """
+exit status:
+  0  success
+  1  partial failure: some manifest rows of a batch failed (the others were written),
+     or a broken installation
+  2  bad input or usage: a missing or corrupt file, no face found, a bad option value,
+     an unreadable manifest
+  130 interrupted (Ctrl-C)
 """
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 ok, 1 broken installation, 2 bad input)."""
+    """Run the CLI; returns the exit status (0 ok, 1 some batch rows failed or a broken
+    installation, 2 bad input or usage)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     if argv[:1] == ["train"]:  # its own parser lives in vasa_core.train
@@ -67,7 +90,8 @@ def _guarded(run: Callable[[], int]) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="vasa", epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="vasa", epilog=_EPILOG + _EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Animate a single portrait: an explicit face latent (head pose, named\n"
                     "ARKit expressions, gaze) read by MediaPipe, and a warping renderer.\n"
                     "Every output is marked as AI-generated.")
@@ -77,10 +101,58 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analyze(commands)
     _add_generate(commands)
     _add_motion(commands)
+    _add_stream(commands)
+    _add_bench(commands)
     _add_corpus(commands)
     _add_train(commands)
     _add_eval(commands)
+    _add_detect(commands)
     return parser
+
+
+def _add_detect(commands) -> None:
+    p = commands.add_parser(
+        "detect", help="tell whether videos carry vasa_core's invisible watermark",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Look for the invisible watermark that every vasa_core output carries "
+                    "(it survives an H.264\nre-encode and resizing, not cropping) in frames "
+                    "spread over each video, and report\nthe AI-generated metadata tag too "
+                    "(informative only: it is easily stripped or forged).\n"
+                    "The score is ~N(0, 1) for videos we did not make; the watermark is "
+                    "found at >= 6.\n\n"
+                    "exit status: 0 the watermark was found (in every file), 1 not found (in "
+                    "at least one),\n2 a file could not be read; with several files, the "
+                    "worst of these (2 > 1 > 0).")
+    p.add_argument("videos", type=Path, nargs="+", metavar="VIDEO", help="video files")
+    p.add_argument("--json", action="store_true", help="print one JSON object per file")
+    p.add_argument("--frames", type=_positive_int, default=50, metavar="N",
+                   help="frames to read, spread over each video (default: %(default)s)")
+    p.set_defaults(run=_detect)
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from .watermark import THRESHOLD, detect_video
+
+    status = 0
+    for path in args.videos:
+        try:
+            found = detect_video(path, max_frames=args.frames)
+        except ValueError as err:
+            if args.json:
+                print(json.dumps({"path": str(path), "error": str(err)}))
+            else:
+                print(f"error: {err}", file=sys.stderr)
+            status = 2
+            continue
+        if args.json:
+            print(json.dumps(found.to_dict()))
+        else:
+            verdict = "made by vasa_core" if found.found else "no vasa_core watermark"
+            tag = "AI-generated tag present" if found.metadata_tag else "no metadata tag"
+            print(f"{path}: {verdict} (score {found.score:.1f}, threshold {THRESHOLD:g}, "
+                  f"{found.frames_read} frames; {tag})")
+        status = max(status, 0 if found.found else 1)
+    return status
 
 
 def _add_eval(commands) -> None:
@@ -154,20 +226,112 @@ def _add_analyze(commands) -> None:
     p.set_defaults(run=_analyze)
 
 
+_GENERATE_EPILOG = """examples:
+  vasa generate --image me.jpg --audio hi.wav --out talk.mp4 --emotion happy --seed 3
+  vasa generate --manifest jobs.csv --out-dir videos/ --size 384
+  accelerate launch -m vasa_core.cli generate --manifest jobs.jsonl --out-dir videos/
+
+manifest (CSV with a header, or JSON Lines: one object per line):
+  image,audio,out,emotion,seed
+  alice.jpg,hello.wav,alice.mp4,happy,1
+  bob.png,speech/intro.mp3,,,2
+  Required: image, audio (relative to the manifest's folder). Optional: out (relative to
+  --out-dir; default <audio name>.mp4) and per-row emotion, emotion_strength, gaze_yaw,
+  gaze_pitch, distance, head_motion, steps, seed, blink_rate, cfg_audio, cfg_control,
+  size, crop, mark; an empty cell takes the command line's value. Written paths are
+  printed on stdout, failing rows on stderr.
+
+exit status: 0 every video written; 1 some rows failed (the others are written);
+2 bad input (single mode) or an unreadable manifest (batch).
+"""
+
+
 def _add_generate(commands) -> None:
     p = commands.add_parser(
-        "generate", help="a talking-face video of a portrait speaking an audio clip",
+        "generate", help="a talking-face video of a portrait speaking an audio clip (or a "
+                         "batch from a manifest)",
+        epilog=_GENERATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Animate a portrait with motion generated from speech (head pose, lips, "
-                    "expressions, gaze) and write an mp4 with the sound.")
+                    "expressions, gaze) and write an mp4 with the sound. With --manifest, "
+                    "one video per row; under `accelerate launch` the rows are split "
+                    "between the processes, each on its own device.")
     p.add_argument("--image", type=Path, metavar="PATH",
                    help="portrait image (default: the built-in example photo of Grace Hopper)")
-    p.add_argument("--audio", type=Path, required=True, metavar="PATH",
-                   help="speech: wav, mp3, m4a, ogg, flac, or a video's sound track")
+    p.add_argument("--audio", type=Path, metavar="PATH",
+                   help="speech: wav, mp3, m4a, ogg, flac, or a video's sound track "
+                        "(required without --manifest)")
     p.add_argument("--out", type=Path, default=Path("talk.mp4"), metavar="MP4",
                    help="output mp4 (default: %(default)s)")
+    p.add_argument("--manifest", type=Path, metavar="CSV|JSONL",
+                   help="batch mode: a manifest of image, audio [, out, options] rows")
+    p.add_argument("--out-dir", type=Path, metavar="DIR",
+                   help="batch mode: folder for the videos (required with --manifest)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="batch mode: no progress bar")
     _add_generation_options(p)
     _add_render_options(p)
     p.set_defaults(run=_generate)
+
+
+def _add_stream(commands) -> None:
+    p = commands.add_parser(
+        "stream", help="stream a talking face in real time into a growing mp4 or PNG frames",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Feed an audio file to the streaming pipeline in small chunks, paced as "
+                    "a microphone delivers them (or as fast as possible), and write the frames "
+                    "as they come: a fragmented mp4 with its sound that players can open while "
+                    "it grows, and/or numbered PNG frames. Prints the first-frame latency and "
+                    "the real-time factor on stderr.",
+        epilog="examples:\n"
+               "  vasa stream --image me.jpg --audio hi.wav --out live.mp4\n"
+               "  vasa stream --audio hi.wav --frames-dir frames/ --as-fast-as-possible --json\n"
+               "  ffplay live.mp4                                (while it is being written)\n\n"
+               "real-time factor = audio seconds / wall seconds: paced streams stay near 1; "
+               "'compute' is the\ntime not spent waiting for audio per second of audio "
+               "(< 1 keeps up with a live source).")
+    p.add_argument("--image", type=Path, metavar="PATH",
+                   help="portrait image (default: the built-in example photo of Grace Hopper)")
+    p.add_argument("--audio", type=Path, required=True, metavar="PATH",
+                   help="speech file, read chunk by chunk")
+    p.add_argument("--out", type=Path, metavar="MP4",
+                   help="fragmented mp4 (H.264 + AAC) written as the frames come")
+    p.add_argument("--frames-dir", type=Path, metavar="DIR",
+                   help="write frame_000000.png, ... to DIR as the frames come")
+    p.add_argument("--as-fast-as-possible", action="store_true",
+                   help="do not pace the audio at real time")
+    p.add_argument("--chunk-ms", type=_positive_float, default=20.0, metavar="MS",
+                   help="audio chunk length (default: %(default)s)")
+    p.add_argument("--hop", type=_positive_int, metavar="N",
+                   help="frames per streamed window (default: the pipeline's STREAM_HOP)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON on stdout")
+    _add_generation_options(p, steps=None)
+    _add_render_options(p)
+    p.set_defaults(run=_stream)
+
+
+def _add_bench(commands) -> None:
+    p = commands.add_parser(
+        "bench", help="end-to-end speed: a 10 s clip at 512 from files to mp4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Generate a clip from files (the example portrait, or --image, and "
+                    "SECONDS of speech: a shared speech recording when present, else eSpeak "
+                    "NG) including the mp4 encoding, and report the wall time, the real-time "
+                    "factor (audio seconds / wall seconds) and the time per stage (audio "
+                    "load, face analysis, motion, rendering, encoding). Model loading is "
+                    "reported apart.",
+        epilog="examples:\n  vasa bench\n  vasa bench --json --size 256 --steps 4\n"
+               "  python benchmarks/end_to_end.py          (the same measurement)")
+    p.add_argument("--image", type=Path, metavar="PATH", help="portrait (default: the example)")
+    p.add_argument("--seconds", type=_positive_float, default=10.0, metavar="S",
+                   help="seconds of speech (default: %(default)s)")
+    p.add_argument("--size", type=_positive_int, default=512, metavar="PX",
+                   help="output side (default: %(default)s)")
+    p.add_argument("--steps", type=_positive_int, metavar="N",
+                   help="sampler steps (default: the pipeline's, 8)")
+    p.add_argument("--checkpoint", type=Path, metavar="DIR", help="motion checkpoint")
+    p.add_argument("--out", type=Path, metavar="MP4", help="keep the mp4 here")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=_bench)
 
 
 def _add_motion(commands) -> None:
@@ -184,8 +348,9 @@ def _add_motion(commands) -> None:
     p.set_defaults(run=_motion)
 
 
-def _add_generation_options(p: argparse.ArgumentParser) -> None:
-    """The options `generate` and `motion` share: checkpoint, controls and sampling."""
+def _add_generation_options(p: argparse.ArgumentParser, steps: int | None = -1) -> None:
+    """The options `generate`, `motion` and `stream` share: checkpoint, controls and
+    sampling (`steps`: the --steps default; -1 for the pipeline's)."""
     from .pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL,
                            DEFAULT_STEPS)
 
@@ -205,8 +370,10 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--head-motion", type=float, default=1.0, metavar="S",
                    help="scale of the head movement, 0 keeps the portrait's pose "
                         "(default: %(default)s)")
-    p.add_argument("--steps", type=_positive_int, default=DEFAULT_STEPS,
-                   help="sampler steps (default: %(default)s)")
+    p.add_argument("--steps", type=_positive_int,
+                   default=DEFAULT_STEPS if steps == -1 else steps,
+                   help="sampler steps (default: %s)" % (
+                       DEFAULT_STEPS if steps == -1 else steps or "the pipeline's"))
     p.add_argument("--blink-rate", type=float, default=DEFAULT_BLINK_RATE, metavar="N",
                    help="blinks per minute, the model's own included; 0 adds none "
                         "(default: %(default)s)")
@@ -257,6 +424,13 @@ def _add_train(commands) -> None:
 def _generate(args: argparse.Namespace) -> int:
     from .examples import example_portrait_path
 
+    if args.manifest is not None:
+        return _generate_batch(args)
+    if args.out_dir is not None:
+        raise ValueError("--out-dir is for batch mode, with --manifest; give --out for "
+                         "one video")
+    if args.audio is None:
+        raise ValueError("give --audio PATH (one video) or --manifest M --out-dir DIR (batch)")
     image = args.image or example_portrait_path()
     pipe = _pipeline(args.checkpoint)
     output = pipe(image, args.audio, **_generation_options(args), size=args.size,
@@ -264,6 +438,76 @@ def _generate(args: argparse.Namespace) -> int:
     print(f"rendered {len(output.frames)} frames ({len(output.frames) / output.fps:.1f} s) "
           f"of {image}", file=sys.stderr)
     print(output.save(args.out))
+    return 0
+
+
+def _generate_batch(args: argparse.Namespace) -> int:
+    """One video per manifest row; this process's share of the rows under Accelerate."""
+    from .batch import read_manifest, run_batch
+
+    if args.out_dir is None:
+        raise ValueError("--manifest needs --out-dir DIR for the videos")
+    if args.audio is not None or args.image is not None:
+        raise ValueError("--manifest takes the image and audio from its rows; leave out "
+                         "--image and --audio")
+    rows = read_manifest(args.manifest, args.out_dir)
+    import torch
+    from accelerate import PartialState
+
+    # cpu=True on a machine without CUDA: Accelerate only splits CPU processes (torchrun,
+    # MPI) when told so; a single process is unaffected.
+    state = PartialState(cpu=not torch.cuda.is_available())
+    with state.split_between_processes(rows) as mine:
+        mine = list(mine)
+    pipe = _pipeline(args.checkpoint, device=str(state.device))
+    defaults = dict(_generation_options(args), size=args.size, crop=args.crop,
+                    mark=not args.no_mark)
+    several = state.num_processes > 1
+    result = run_batch(pipe, mine, defaults, progress=not args.no_progress,
+                       position=state.process_index if several else 0,
+                       desc=f"generate [{state.process_index}]" if several else "generate")
+    for path in result.written:
+        print(path)
+    who = f"process {state.process_index}: " if several else ""
+    print(f"{who}{len(result.written)} of {len(mine)} videos written to {args.out_dir}"
+          + (f", {len(result.failed)} failed: rows "
+             + ", ".join(str(row.number) for row, _ in result.failed) if result.failed else ""),
+          file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def _stream(args: argparse.Namespace) -> int:
+    from .examples import example_portrait_path
+    from .stream_writer import stream_file
+
+    if args.out is None and args.frames_dir is None:
+        raise ValueError("give --out live.mp4 and/or --frames-dir DIR")
+    options = _generation_options(args)
+    if options["steps"] is None:
+        del options["steps"]  # the pipeline's streaming default
+    image = args.image or example_portrait_path()
+    stats = stream_file(_pipeline(args.checkpoint), image, args.audio, out=args.out,
+                        frames_dir=args.frames_dir, paced=not args.as_fast_as_possible,
+                        chunk_ms=args.chunk_ms, hop=args.hop, size=args.size,
+                        crop=args.crop, mark=not args.no_mark, **options)
+    print(f"{stats.frames} frames ({stats.audio_s:.2f} s of audio) in {stats.wall_s:.2f} s: "
+          f"first frame after {1000 * stats.first_frame_s:.0f} ms, real-time factor "
+          f"{stats.realtime_factor:.2f} (audio s / wall s), compute "
+          f"{stats.compute_per_audio_s:.2f} s per s of audio"
+          + ("" if args.as_fast_as_possible else " (paced at real time)"), file=sys.stderr)
+    if args.json:
+        print(json.dumps(stats.as_dict(), indent=2))
+    else:
+        print("\n".join(str(p) for p in (args.out, args.frames_dir) if p is not None))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import end_to_end, format_report
+
+    report = end_to_end(image=args.image, seconds=args.seconds, size=args.size,
+                        steps=args.steps, checkpoint=args.checkpoint, out=args.out)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
 
@@ -277,10 +521,10 @@ def _motion(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pipeline(checkpoint: Path | None):
+def _pipeline(checkpoint: Path | None, device: str = "cpu"):
     from .pipeline import TalkingFacePipeline
 
-    return TalkingFacePipeline.from_pretrained(checkpoint)
+    return TalkingFacePipeline.from_pretrained(checkpoint, device=device)
 
 
 def _generation_options(args: argparse.Namespace) -> dict:
@@ -365,6 +609,7 @@ def _animate(args: argparse.Namespace) -> int:
     from .mark import add_visible_mark
     from .media import load_image, write_video
     from .tour import tour_motion
+    from .watermark import embed
 
     image_path = args.image or example_portrait_path()
     image = load_image(image_path)
@@ -381,6 +626,7 @@ def _animate(args: argparse.Namespace) -> int:
     batches = Renderer(latent, size=args.size, crop=args.crop).render_iter(motion)
     if not args.no_mark:
         batches = (add_visible_mark(batch) for batch in batches)
+    batches = (embed(batch) for batch in batches)  # the invisible watermark, always
     print(write_video(args.out, batches, motion.fps))
     return 0
 
@@ -453,3 +699,7 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
     return value
+
+
+if __name__ == "__main__":  # `python -m vasa_core.cli`, as `accelerate launch -m` runs it
+    sys.exit(main())

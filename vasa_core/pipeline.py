@@ -9,7 +9,8 @@ Data flow: audio -> 16 kHz mono (`audio.load_audio`) -> 25 fps features (`audio.
 first one conditioned on the portrait's rest state) -> the portrait's motion
 (`retarget.Retarget`, see there for how pose, expressions and gaze are mapped) -> frames
 (`render.Renderer`) -> the visible "AI-generated" mark (`mark.add_visible_mark`, on unless
-mark=False; the mp4 metadata tag is always written).
+mark=False; the invisible watermark (`watermark.embed`, found by `vasa detect`) and the mp4
+metadata tag are always there).
 
 One clip has T = ceil(seconds * 25) frames; the audio is returned as loaded (16 kHz), so
 the video is at most one frame (40 ms) longer than its sound.
@@ -63,7 +64,11 @@ class TalkingFaceOutput:
     sample_rate: int = SAMPLE_RATE
 
     def save(self, path: str | Path) -> Path:
-        """Write an H.264 mp4 with the AAC sound and the AI-generated metadata tag."""
+        """Write an H.264 mp4 with the AAC sound and the AI-generated metadata tag; returns
+        the path (folders are created).
+
+            pipe("me.jpg", "speech.wav").save("outputs/talk.mp4")
+        """
         from .media import write_video
 
         return write_video(path, self.frames, self.fps, audio=self.audio,
@@ -126,7 +131,16 @@ class _Face:
 
 
 class TalkingFacePipeline:
-    """Portrait + speech -> talking-face frames, with a motion generator `model` (MotionDiT)."""
+    """Portrait + speech -> talking-face frames, with a motion generator `model` (MotionDiT).
+
+        pipe = TalkingFacePipeline.from_pretrained()      # or .from_pretrained(device="cuda")
+        out = pipe("me.jpg", "speech.wav")                # TalkingFaceOutput
+        out.save("talk.mp4")
+
+    Portraits: a path, encoded image bytes (an upload), a PIL image or an (H, W, 3) uint8
+    array. Speech: a path, encoded audio-file bytes (wav, mp3, ...) or (array, sample_rate).
+    The face analyzer and renderer run on the CPU; `.to(device)` moves the motion model.
+    """
 
     def __init__(self, model) -> None:
         self.model = model.eval()
@@ -135,7 +149,11 @@ class TalkingFacePipeline:
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None,
                         device: str = "cpu") -> "TalkingFacePipeline":
-        """Load the motion checkpoint in `path` (default: the repo's checkpoints/vasa-motion-s)."""
+        """Load the motion checkpoint in `path` (default: the repo's checkpoints/vasa-motion-s)
+        onto `device` ("cpu", "cuda", "cuda:1", ...).
+
+            pipe = TalkingFacePipeline.from_pretrained("checkpoints/my-model", device="cuda")
+        """
         from .motion import load_pretrained
         from .motion.checkpoint import WEIGHTS_NAME
 
@@ -144,6 +162,19 @@ class TalkingFacePipeline:
             raise ValueError(f"no motion checkpoint (config.json + {WEIGHTS_NAME}) in "
                              f"{directory}; {TRAIN_HINT}")
         return cls(load_pretrained(directory, device))
+
+    @property
+    def device(self):
+        """The torch device the motion model is on."""
+        return self.model.motion_mean.device
+
+    def to(self, device) -> "TalkingFacePipeline":
+        """Move the motion model to `device` ("cpu", "cuda", a torch.device); returns self.
+
+            pipe = TalkingFacePipeline.from_pretrained().to("cuda")
+        """
+        self.model.to(device)
+        return self
 
     def save_pretrained(self, directory: str | Path) -> Path:
         """Write the motion checkpoint (config.json + model.safetensors) to `directory`."""
@@ -158,8 +189,13 @@ class TalkingFacePipeline:
                  cfg_control: float = DEFAULT_CFG_CONTROL, seed: int = 0, size: int = 512,
                  crop: str = "face", mark: bool = True,
                  blink_rate: float = DEFAULT_BLINK_RATE) -> TalkingFaceOutput:
-        """Animate `image` (path, (H, W, 3) uint8 array or PIL image) speaking `audio` (path
-        or (array, sample_rate)); T = ceil(seconds * 25) frames.
+        """Animate `image` (path, encoded image bytes, (H, W, 3) uint8 array or PIL image)
+        speaking `audio` (path, encoded audio-file bytes or (array, sample_rate));
+        T = ceil(seconds * 25) frames.
+
+            out = pipe("me.jpg", "speech.wav", emotion="happy", gaze=(0, -5), seed=1)
+            out = pipe(upload_bytes, (samples, 44100), size=256, crop="full")
+            out.frames.shape                                # (T, 256, W, 3) uint8
 
         gaze: main gaze (yaw, pitch) in degrees, the eyes' angles in the head (latent.py
         axes: yaw > 0 towards the image's right, pitch > 0 up); None keeps the portrait's
@@ -189,6 +225,9 @@ class TalkingFacePipeline:
         With `image`, retargeted onto that portrait, as `__call__` renders it; without, in
         the model's own frame (the training data's mean pose, gaze and expressions as the
         rest state). `options` are `__call__`'s keyword arguments (size, crop, mark unused).
+
+            motion = pipe.motion("speech.wav", emotion="sad")
+            arkit.motion_to_csv(motion, "motion.csv")
         """
         from .audio import load_audio
 
@@ -202,13 +241,20 @@ class TalkingFacePipeline:
 
     def analyze(self, image, size: int = 512, crop: str = "face"):
         """The portrait's `FaceLatent` (its pose, expression, gaze at rest: `.motion0()`),
-        as the pipeline sees it; analysed once and cached with its renderer."""
+        as the pipeline sees it; analysed once and cached with its renderer.
+
+            pipe.analyze("me.jpg").motion0()["yaw"]         # the portrait's head yaw, degrees
+        """
         return self._face(image, size, crop).latent
 
     def render(self, image, motion: Motion, *, size: int = 512, crop: str = "face",
                mark: bool = True) -> np.ndarray:
         """Frames (T, H, W, 3) uint8 of `image` at exactly `motion`: absolute values in the
-        portrait's own frame (`analyze(image).motion0()` reproduces the portrait)."""
+        portrait's own frame (`analyze(image).motion0()` reproduces the portrait).
+
+            motion = pipe.motion("speech.wav", image="me.jpg").set("gaze_yaw", 10.0)
+            frames = pipe.render("me.jpg", motion, size=256)
+        """
         return np.concatenate(list(_render(self._face(image, size, crop), motion, mark)))
 
     def drive(self, image, motion: Motion, *, head_motion: float = 1.0, size: int = 512,
@@ -219,6 +265,8 @@ class TalkingFacePipeline:
         The motion's own per-dimension median stands for its rest state (`retarget`, with
         that as the reference): the portrait keeps its pose, expression and gaze and takes
         on the motion's deviations, and its articulation (jaw, lips) as it is.
+
+            frames = pipe.drive("me.jpg", face.analyze_video("actor.mp4"))
         """
         from .retarget import Retarget
 
@@ -253,6 +301,9 @@ class TalkingFacePipeline:
         the model's shortest trained window if longer); see the module docstring for latency
         and for how the output relates to `__call__`'s. Arguments are checked before the
         first chunk is read.
+
+            for frames in pipe.stream("me.jpg", microphone_chunks(), size=256):
+                show(frames)                                # (2, 256, 256, 3) uint8
         """
         from .motion import stream_motion
 
@@ -299,11 +350,13 @@ class TalkingFacePipeline:
 
 
 def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterator[np.ndarray]:
-    """(B <= batch, H, W, 3) uint8 batches of `motion`, with the visible mark if `mark`."""
+    """(B <= batch, H, W, 3) uint8 batches of `motion`, with the visible mark if `mark`
+    and always the invisible watermark (`watermark.embed`, on top of the mark)."""
     from .mark import add_visible_mark
+    from .watermark import embed
 
     for frames in face.renderer.render_iter(motion, batch):
-        yield add_visible_mark(frames) if mark else frames
+        yield embed(add_visible_mark(frames) if mark else frames)
 
 
 def _tap(chunks: Iterable[np.ndarray], heard: list[np.ndarray]) -> Iterator[np.ndarray]:

@@ -2,7 +2,8 @@
 
 Files (wav, flac, ogg/opus, mp3, m4a/aac, and the audio track of mp4/mov/webm/mkv videos)
 are decoded with PyAV, whose wheels bundle ffmpeg, so nothing else needs installing.
-Arrays come as (samples, sample_rate). Either way the channels are averaged to mono at the
+Encoded bytes (an upload, an HTTP body) are decoded like a file; arrays come as (samples,
+sample_rate). Either way the channels are averaged to mono at the
 source rate and the result is resampled once, by scipy's polyphase filter (`resample_poly`
 at the exact rational ratio, so odd rates such as 11025 or 37800 Hz are as exact as 48 kHz)
 with a sharper anti-alias filter than scipy's default (see `_anti_alias`). A file and the
@@ -20,6 +21,7 @@ is always closed.
 from __future__ import annotations
 
 import functools
+import io
 import itertools
 import math
 import numbers
@@ -38,12 +40,17 @@ RATE_RANGE = (1000, 1_000_000)  # Hz; outside it the rate is surely a mistake
 # Anti-alias filter: flat to 84 % of the lower Nyquist frequency, 80 dB down at it.
 PASSBAND, STOPBAND_DB = 0.84, 80.0
 
-AudioSource = str | Path | tuple[np.ndarray, int]
+AudioSource = str | Path | bytes | bytearray | memoryview | tuple[np.ndarray, int]
 
 
 def load_audio(source: AudioSource, max_seconds: float | None = MAX_SECONDS, *,
                first_seconds: float | None = None) -> np.ndarray:
-    """A path or (array, sample_rate) -> (N,) float32 mono at 16 kHz in [-1, 1].
+    """A path, encoded file bytes or (array, sample_rate) -> (N,) float32 mono at 16 kHz
+    in [-1, 1].
+
+        load_audio("speech.mp3")
+        load_audio(open("speech.wav", "rb").read())        # bytes of any format a path takes
+        load_audio((samples, 44100))
 
     Arrays are (N,) or (N, channels), int (full scale by dtype: int16 / 32768, ...) or
     float (full scale 1). Raises ValueError for a missing, corrupt or non-audio file, a
@@ -59,8 +66,11 @@ def load_audio(source: AudioSource, max_seconds: float | None = MAX_SECONDS, *,
     elif isinstance(source, (str, Path)):
         mono, rate = _decode_file(Path(source), max_seconds, first_seconds)
         name = str(source)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        name = "the audio bytes"
+        mono, rate = _decode_bytes(bytes(source), name, max_seconds, first_seconds)
     else:
-        raise TypeError(f"load_audio takes a path or an (array, sample_rate) tuple, "
+        raise TypeError(f"load_audio takes a path, bytes or an (array, sample_rate) tuple, "
                         f"not {type(source).__name__}")
     _check_samples(mono, name)
     peak = float(np.max(np.abs(mono)))
@@ -125,28 +135,43 @@ def _decode_file(path: Path, max_seconds: float | None,
                               first_seconds)
 
 
+def _decode_bytes(data: bytes, name: str, max_seconds: float | None,
+                  first_seconds: float | None = None) -> tuple[np.ndarray, int]:
+    """(mono float32 samples, sample rate) of an encoded file held in memory."""
+    import av
+
+    if not data:
+        raise ValueError(f"{name} are empty; pass the contents of an audio file")
+    with _decoding(name, hint=False), av.open(io.BytesIO(data)) as container:
+        if not container.streams.audio:
+            raise ValueError(f"{name} hold no audio stream (a silent video, or not an audio "
+                             "file); pass a file with sound")
+        return _decode_stream(container, container.streams.audio[0], name, max_seconds,
+                              first_seconds)
+
+
 @contextmanager
-def _decoding(path: Path) -> Iterator[None]:
+def _decoding(path: Path | str, hint: bool = True) -> Iterator[None]:
     """Turn whatever PyAV raises on bad input into one clear ValueError."""
     import av
 
     try:
         yield
     except av.FFmpegError as err:
-        raise ValueError(_unreadable(path, err)) from err
+        raise ValueError(_unreadable(path, err, hint)) from err
     except ValueError:
         raise
     except Exception as err:  # noqa: BLE001 - demuxers and decoders raise many types
-        raise ValueError(_unreadable(path, err)) from err
+        raise ValueError(_unreadable(path, err, hint)) from err
 
 
-def _unreadable(path: Path, err: Exception) -> str:
+def _unreadable(path: Path | str, err: Exception, hint: bool = True) -> str:
     return (f"could not decode {path} as audio ({type(err).__name__}: {err}); is it a "
-            "complete audio or video file (wav, mp3, m4a, ogg, flac, mp4, ...)? Try "
-            f"converting it: ffmpeg -i '{path}' out.wav")
+            "complete audio or video file (wav, mp3, m4a, ogg, flac, mp4, ...)?"
+            + (f" Try converting it: ffmpeg -i '{path}' out.wav" if hint else ""))
 
 
-def _decode_stream(container, stream, path: Path, max_seconds: float | None,
+def _decode_stream(container, stream, path: Path | str, max_seconds: float | None,
                    first_seconds: float | None = None) -> tuple[np.ndarray, int]:
     """(mono samples, rate), cut at `first_seconds`, refused as soon as they pass
     `max_seconds`. Header durations are not trusted for this: for VBR mp3 they are

@@ -1,0 +1,140 @@
+"""End-to-end speed: portrait + speech files in, a finished mp4 out (`vasa bench`).
+
+    end_to_end(pipe, seconds=10, size=512) -> {"wall_s": ..., "realtime_factor": ...}
+
+The speech is a `seconds`-long 16-bit wav written to a temporary folder first (the first
+`seconds` of ../shared/assets/speech/musetalk_eng_first30s.wav when that exists, else
+eSpeak NG reading a fixed English text, padded with silence or cut), so the timed run
+starts from files, exactly like `vasa generate`. Timed stages, in order:
+
+    load      decoding the audio file (`load_audio`)
+    analysis  reading the portrait and analysing its face (MediaPipe), building the renderer
+    motion    audio features, motion sampling, blinks, retargeting
+    render    rendering every frame (with the visible mark)
+    encode    writing the H.264 + AAC mp4
+
+The stages are the public calls `pipe.analyze`, `pipe.motion(..., image=...)`,
+`pipe.render` and `TalkingFaceOutput.save`, which together are exactly `pipe(...).save()`.
+realtime_factor = audio seconds / wall seconds (> 1: faster than real time). Loading the
+model is not timed (`model_load_s` is reported apart).
+"""
+from __future__ import annotations
+
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+BENCH_TEXT = ("Hello, and thank you for coming. Today I want to tell you a short story "
+              "about a portrait that learned to speak. It listened to voices in many "
+              "languages, and slowly it found the rhythm of the words, the pauses and the "
+              "smiles between them. Now it can read anything you give it.")
+
+
+def speech_file(directory: str | Path, seconds: float) -> tuple[Path, str]:
+    """(a `seconds`-long 16 kHz wav in `directory`, where its speech came from)."""
+    import wave as wavfile
+
+    from .audio import SAMPLE_RATE, load_audio
+    from .examples import shared_assets_dir
+
+    assets = shared_assets_dir()
+    shared = assets / "speech" / "musetalk_eng_first30s.wav" if assets else None
+    if shared is not None and shared.is_file():
+        samples, source = load_audio(shared, first_seconds=seconds), str(shared.name)
+    else:
+        from .data.tts import synthesize
+
+        samples, source = synthesize(BENCH_TEXT, sample_rate=SAMPLE_RATE).wave, "eSpeak NG"
+    n = int(round(seconds * SAMPLE_RATE))
+    samples = np.pad(samples, (0, max(0, n - len(samples))))[:n]
+    path = Path(directory) / "speech.wav"
+    with wavfile.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return path, source
+
+
+def end_to_end(pipe=None, image=None, *, seconds: float = 10.0, size: int = 512,
+               steps: int | None = None, checkpoint: str | Path | None = None,
+               out: str | Path | None = None, seed: int = 0) -> dict:
+    """Time one `seconds`-long clip at `size` from files to mp4; the figures as a dict.
+
+    `pipe` defaults to `TalkingFacePipeline.from_pretrained(checkpoint)` (its loading is
+    reported as model_load_s), `image` to the built-in example portrait, `out` to a
+    temporary mp4 (deleted afterwards).
+    """
+    import torch
+
+    from .audio import load_audio
+    from .examples import example_portrait_path
+    from .pipeline import DEFAULT_STEPS, FPS, TalkingFaceOutput, TalkingFacePipeline
+
+    if not seconds > 0:
+        raise ValueError(f"seconds must be positive, got {seconds}")
+    load_s = None
+    if pipe is None:
+        began = time.perf_counter()
+        pipe = TalkingFacePipeline.from_pretrained(checkpoint)
+        load_s = time.perf_counter() - began
+    image = Path(image) if image is not None else example_portrait_path()
+    steps = DEFAULT_STEPS if steps is None else steps
+    with tempfile.TemporaryDirectory() as scratch:
+        audio_path, source = speech_file(scratch, seconds)
+        target = Path(out) if out is not None else Path(scratch) / "bench.mp4"
+        stages: dict[str, float] = {}
+        began = last = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            stages[name] = now - last
+            last = now
+
+        wave = load_audio(audio_path)
+        lap("load")
+        pipe.analyze(image, size)
+        lap("analysis")
+        motion = pipe.motion((wave, 16000), image=image, steps=steps, seed=seed, size=size)
+        lap("motion")
+        frames = pipe.render(image, motion, size=size)
+        lap("render")
+        TalkingFaceOutput(frames, FPS, wave, motion).save(target)
+        lap("encode")
+        wall = time.perf_counter() - began
+    audio_s = len(wave) / 16000
+    return {
+        "seconds_of_audio": round(audio_s, 3), "frames": len(frames),
+        "size": f"{frames.shape[2]}x{frames.shape[1]}", "steps": steps,
+        "speech": source, "wall_s": round(wall, 3),
+        "realtime_factor": round(audio_s / wall, 3),
+        "stages_s": {k: round(v, 3) for k, v in stages.items()},
+        "model_load_s": None if load_s is None else round(load_s, 3),
+        "device": str(pipe.device), "torch_threads": torch.get_num_threads(),
+        "cpu_count": _cpu_count(), "machine": platform.machine(),
+        "out": str(target) if out is not None else None,
+    }
+
+
+def _cpu_count() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def format_report(report: dict) -> str:
+    """Human-readable lines of an `end_to_end` report."""
+    stages = ", ".join(f"{k} {v:.2f} s" for k, v in report["stages_s"].items())
+    return (f"{report['seconds_of_audio']:g} s of speech ({report['speech']}) -> "
+            f"{report['frames']} frames at {report['size']}, {report['steps']} steps, mp4 "
+            f"encoded: {report['wall_s']:.2f} s wall, real-time factor "
+            f"{report['realtime_factor']:.2f} (audio s / wall s)\n"
+            f"  {stages}\n  device {report['device']}, {report['torch_threads']} torch threads, "
+            f"{report['cpu_count']} CPUs")
