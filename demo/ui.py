@@ -12,6 +12,7 @@ Endpoints (every event has an explicit api_name, so `gradio_client` can call the
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import gradio as gr
 
@@ -56,6 +57,27 @@ def can_stream_video() -> bool:
     return bool(shutil.which("ffmpeg") and shutil.which("ffprobe"))
 
 
+def readable_image_errors(image: gr.Image) -> gr.Image:
+    """`image`, saying in the page which upload is not a readable picture. Gradio opens
+    every image before the callback runs, and on a file it cannot decode (a text file named
+    .jpg, a truncated download) the page only showed "Error", without a message. (A wrapper
+    on the instance, not a gr.Image subclass: Gradio writes a .pyi file beside the module
+    of every component class.)"""
+    preprocess = image.preprocess
+
+    def checked(payload):
+        try:
+            return preprocess(payload)
+        except (OSError, ValueError, SyntaxError) as err:  # PIL's errors on undecodable files
+            name = Path(payload.orig_name or payload.path or "the upload").name
+            raise gr.Error(f"Could not read {name} as an image ({type(err).__name__}); is "
+                           "it a complete PNG/JPEG/WebP file? Try re-saving it as PNG or JPEG.",
+                           print_exception=False) from None
+
+    image.preprocess = checked
+    return image
+
+
 def build_app(pipeline: TalkingFacePipeline, *, max_seconds: float = MAX_SECONDS,
               live_video: bool | None = None) -> gr.Blocks:
     """The Blocks of the web app around one loaded pipeline. `live_video` None: stream live
@@ -79,8 +101,8 @@ def build_app(pipeline: TalkingFacePipeline, *, max_seconds: float = MAX_SECONDS
 def _input_widgets() -> dict[str, gr.components.Component]:
     """Portrait, speech source, text + language, audio, consent and the two buttons."""
     w: dict[str, gr.components.Component] = {}
-    w["portrait"] = gr.Image(label="Portrait", type="filepath", height=320,
-                             sources=["upload", "webcam", "clipboard"])
+    w["portrait"] = readable_image_errors(gr.Image(
+        label="Portrait", type="filepath", height=320, sources=["upload", "webcam", "clipboard"]))
     w["source"] = gr.Radio([("typed text", SPEECH_FROM_TEXT),
                             ("audio file or microphone", SPEECH_FROM_AUDIO)],
                            value=SPEECH_FROM_TEXT, label="Speech from")
@@ -145,7 +167,8 @@ def _output_widgets(live_video: bool) -> dict[str, gr.components.Component]:
     with gr.Tabs() as o["tabs"]:
         with gr.Tab("Video", id="video"):
             o["video"] = gr.Video(label="Talking face", autoplay=True, interactive=False)
-            o["plot"] = gr.Plot(label="Generated motion", format="png")
+            # no label drawn over it: it would hide the first panel's title
+            o["plot"] = gr.Plot(label="Generated motion", show_label=False, format="png")
             o["files"] = gr.File(label="Downloads: mp4 and ARKit / Live Link Face CSV",
                                  file_count="multiple", interactive=False)
         with gr.Tab("Live", id="live"):

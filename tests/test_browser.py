@@ -1,0 +1,270 @@
+"""The web app in a real browser: `python app.py` served in a subprocess, driven by headless
+Chromium through Playwright.
+
+A user's path through the page: load it, upload a portrait and a speech clip (a shared
+portrait and a 2 s cut of a shared speech file when ../shared/assets exists, else the
+built-in portrait and eSpeak speech), pick the 256 px size and an emotion, tick the consent
+box, press "Generate video" and get a playable mp4 in a <video> element; then bad uploads,
+which must end in a readable message in the page, never a bare "Error" or a stack trace.
+
+Uses Debian's Chromium (`apt-get install chromium`, done by .ci/run; Playwright's own browser
+download is not needed) and skips, saying why, without it or without the playwright package.
+Screenshots of every step go to outputs/browser/ (git-ignored): look at them after a change
+to the page.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from vasa_core.examples import example_portrait_path, shared_assets_dir, shared_portraits
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -r "
+    "requirements-dev.txt)")
+
+REPO = Path(__file__).resolve().parents[1]
+SHOTS = REPO / "outputs" / "browser"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+SERVER_START_S = 240  # loading torch, mediapipe and the checkpoint on a busy 2-core machine
+GENERATE_S = 180
+SPEECH_SECONDS = 2.0
+TITLE = "vasa_core talking portrait"
+
+
+def find_chromium() -> str | None:
+    """$CHROMIUM, else the first Chromium or Chrome program on PATH."""
+    if os.environ.get("CHROMIUM"):
+        return shutil.which(os.environ["CHROMIUM"])
+    return next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
+
+
+CHROMIUM = find_chromium()
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium found (Debian: apt-get install chromium; .ci/run "
+    "installs it as root; or set $CHROMIUM to a Chrome/Chromium program)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _log_tail(path: Path, chars: int = 3000) -> str:
+    return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The URL of `python app.py` on a free port (the shipped checkpoint; the tiny random
+    one when it is missing); the process is stopped after the module, pass or fail."""
+    from vasa_core.pipeline import DEFAULT_CHECKPOINT
+
+    tmp = tmp_path_factory.mktemp("server")
+    command = [sys.executable, str(REPO / "app.py"), "--port", str(port := free_port())]
+    if not (DEFAULT_CHECKPOINT / "config.json").is_file():
+        from tiny_checkpoint import save_tiny_checkpoint
+
+        command += ["--checkpoint", str(save_tiny_checkpoint(tmp / "checkpoint"))]
+    log = tmp / "app.log"
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                   env=env)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"app.py exited with {process.returncode}:\n{_log_tail(log)}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as reply:
+                    if reply.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app.py did not answer {url} within {SERVER_START_S} s:\n"
+                            f"{_log_tail(log)}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()  # app.py treats SIGTERM like Ctrl+C: Gradio shuts down cleanly
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    # Bad uploads are handled: the server must not have printed a traceback for them.
+    assert "Traceback" not in log.read_text(errors="replace"), \
+        f"app.py printed a traceback:\n{_log_tail(log, 6000)}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    shutil.rmtree(SHOTS, ignore_errors=True)  # only this run's screenshots
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh tab on the app, loaded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    tab.goto(server)
+    tab.get_by_role("button", name="Generate video").wait_for()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def shot(page, name: str, **options) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=path, animations="disabled", **options)
+    return path
+
+
+@pytest.fixture(scope="module")
+def portrait() -> Path:
+    """The first shared portrait, else the built-in one."""
+    return next(iter(shared_portraits()), None) or example_portrait_path()
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory) -> Path:
+    """A short wav: the first SPEECH_SECONDS of the shortest shared speech file, else a
+    sentence of eSpeak speech (about 1.5 s)."""
+    path = tmp_path_factory.mktemp("speech") / "speech.wav"
+    folder = (shared_assets_dir() or Path("/nonexistent")) / "speech"
+    clips = sorted(folder.glob("*.wav")) if folder.is_dir() else []
+    if clips:
+        shortest = min(clips, key=lambda clip: (sf.info(clip).duration, clip.name))
+        rate = sf.info(shortest).samplerate
+        wave, rate = sf.read(shortest, frames=int(SPEECH_SECONDS * rate), always_2d=True)
+    else:
+        from vasa_core.data.tts import Voice, synthesize
+
+        rate = 16000
+        wave = synthesize("Hello, nice to meet you.", Voice(language="en"),
+                          sample_rate=rate).wave
+    sf.write(path, np.asarray(wave, dtype=np.float32), rate, subtype="PCM_16")
+    return path
+
+
+def upload(page, label: str, path: Path) -> None:
+    """Put a file into the upload widget labelled `label` (its hidden file input)."""
+    index = {"Portrait": 0, "Speech audio": 1}[label]
+    page.locator("input[type=file]").nth(index).set_input_files(str(path))
+
+
+def toast_texts(page) -> list[str]:
+    return page.get_by_test_id("toast-text").all_inner_texts()
+
+
+def test_generate_video_in_browser(page, portrait, speech):
+    expect = sync_api.expect
+    assert page.title() == TITLE
+    expect(page.locator("h1")).to_contain_text("talking portrait")
+    shot(page, "01-loaded", full_page=True)
+
+    upload(page, "Portrait", portrait)
+    expect(page.get_by_test_id("image").locator("img")).to_be_visible()
+    upload(page, "Speech audio", speech)
+    # Uploading speech switches the source to the audio widget by itself.
+    expect(page.get_by_label("audio file or microphone")).to_be_checked()
+    page.get_by_label("256").check()
+    page.get_by_label("Emotion", exact=True).click()
+    page.get_by_role("option", name="happy", exact=True).click()
+    expect(page.get_by_label("Emotion", exact=True)).to_have_value("happy")
+    page.get_by_label("I have the right to animate this face").check()
+    shot(page, "02-filled", full_page=True)
+
+    started = time.monotonic()
+    page.get_by_role("button", name="Generate video").click()
+    video = page.locator("video[src]").first
+    video.wait_for(timeout=GENERATE_S * 1000)
+    status = page.get_by_text("Rendered ")
+    expect(status).to_contain_text("256×256", timeout=30_000)
+    seconds = time.monotonic() - started
+
+    state = page.evaluate("""async () => {
+        const v = document.querySelector('video[src]');
+        if (v.readyState < 2) await new Promise(done => {
+            v.addEventListener('loadeddata', done, {once: true});
+            v.addEventListener('error', done, {once: true});
+            setTimeout(done, 20000);
+        });
+        let played;
+        try { v.muted = true; await v.play(); played = true; v.pause(); }
+        catch (err) { played = String(err); }
+        return {src: v.src, readyState: v.readyState, duration: v.duration, played,
+                width: v.videoWidth, height: v.videoHeight, error: v.error && v.error.code};
+    }""")
+    assert state["error"] is None and state["readyState"] >= 2, state
+    assert state["played"] is True, state
+    assert abs(state["duration"] - sf.info(speech).duration) < 0.1, state
+    assert (state["width"], state["height"]) == (256, 256), state
+    mp4 = page.request.get(state["src"]).body()
+    assert mp4[4:8] == b"ftyp" and len(mp4) > 10_000, mp4[:16]
+
+    # the downloads: the mp4 and the ARKit CSV
+    expect(page.get_by_role("cell", name="talking-face.mp4")).to_be_visible()
+    expect(page.get_by_role("cell", name="motion-arkit.csv")).to_be_visible()
+    assert toast_texts(page) == []
+    shot(page, "03-video", full_page=True)
+    video.screenshot(path=SHOTS / "03-video-player.png")
+    print(f"generated in the browser in {seconds:.1f} s: {status.inner_text()}")
+
+
+BAD_UPLOADS = {
+    # widget, file name, content, what the page must say
+    "corrupt-audio": ("Speech audio", "broken.wav", b"RIFF\0\0\0\0WAVEnot audio" * 20,
+                      "Could not decode broken.wav as audio"),
+    "text-as-jpg": ("Portrait", "notes.jpg", b"this is not a picture\n" * 10,
+                    "Could not read notes.jpg as an image"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_UPLOADS))
+def test_bad_upload_shows_readable_error(page, portrait, speech, tmp_path, case):
+    expect = sync_api.expect
+    widget, name, content, message = BAD_UPLOADS[case]
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    upload(page, "Portrait", bad if widget == "Portrait" else portrait)
+    upload(page, "Speech audio", bad if widget == "Speech audio" else speech)
+    page.get_by_label("audio file or microphone").check()
+    page.get_by_label("I have the right to animate this face").check()
+    page.get_by_role("button", name="Generate video").click()
+
+    toast = page.get_by_test_id("toast-text").first
+    expect(toast).to_contain_text(message, timeout=GENERATE_S * 1000)
+    expect(page.get_by_test_id("toast-body").first).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(500)  # the toast slides in
+    shot(page, f"04-error-{case}")
+    text = toast.inner_text()
+    body = page.locator("body").inner_text()
+    for leak in ("Traceback", 'File "', "/tmp/", "ComponentProcessingError"):
+        assert leak not in text and leak not in body, (leak, text)
+    assert page.locator("video[src]").count() == 0
