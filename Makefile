@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo tour test sheets bench clean distclean
+.PHONY: venv demo tour test notebooks sheets bench clean distclean
 
 venv: $(STAMP)
 
@@ -25,6 +25,10 @@ tour: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q tests
+
+# re-execute the teaching notebooks with full settings and commit their outputs
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/run.py --in-place
 
 sheets: $(STAMP)
 	$(BIN)/python -m benchmarks.contact_sheets
