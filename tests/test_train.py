@@ -164,3 +164,19 @@ def test_several_corpora_train_as_one(corpus):
     one, both = clip_features(corpus), corpus_features(config.corpus)
     assert len(both) == 2 * len(one)
     assert all(np.array_equal(a, b) for (a, _, _), (b, _, _) in zip(one + one, both))
+
+
+def test_loss_plot_leaves_the_matplotlib_backend_alone(tmp_path):
+    """plot_losses draws without pyplot: a notebook calling train() keeps its inline plots."""
+    import matplotlib
+
+    from vasa_core.train import plot_losses
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        plot_losses([{"step": s, "loss": 1.0 / (s + 1)} for s in range(60)], tmp_path / "loss.png")
+        assert matplotlib.get_backend() == "svg"
+        assert (tmp_path / "loss.png").stat().st_size > 1000
+    finally:
+        matplotlib.use(before)

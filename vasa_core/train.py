@@ -269,21 +269,21 @@ def save(accelerator: Accelerator, config: TrainConfig, ema: MotionDiT, losses: 
 
 
 def plot_losses(losses: list[dict], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # Figure without pyplot: no global backend switch (a notebook calling train() keeps
+    # showing its own plots).
+    from matplotlib.figure import Figure
 
     steps = np.array([r["step"] for r in losses])
     loss = np.array([r["loss"] for r in losses])
     smooth = np.convolve(loss, np.ones(min(50, len(loss))) / min(50, len(loss)), mode="valid")
-    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    fig = Figure(figsize=(6, 3.5), dpi=100)
+    ax = fig.subplots()
     ax.plot(steps, loss, lw=0.5, alpha=0.4, label="loss")
     ax.plot(steps[len(steps) - len(smooth):], smooth, lw=1.5, label="moving mean (50)")
     ax.set(xlabel="step", ylabel="x0 + velocity MSE (normalised)", yscale="log")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
 
 
 def resume_step(accelerator: Accelerator, config: TrainConfig) -> tuple[int, list[dict]]:

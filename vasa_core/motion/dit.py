@@ -26,13 +26,20 @@ vector in c. Attention is bidirectional over all K + L tokens.
 
 The output is the clean motion window (x0-prediction, as VASA-1 and MDM): in normalised
 units, per-dimension mean/std buffers (`motion_mean`, `motion_std`) saved with the weights.
+
+Inspection. `record_attention(model)` makes every block also compute its attention
+weights softmax(q k^T / sqrt(d)) (B, H, K+L, K+L) and keep them, for plots (notebook 03);
+the outputs are unchanged. Audio is summed into the frame tokens, so these are maps
+between frames (history and window), not between motion and audio tokens.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -113,13 +120,42 @@ class SelfAttention(nn.Module):
         self.heads, self.dropout = heads, dropout
         self.qkv = nn.Linear(width, 3 * width)
         self.proj = nn.Linear(width, width)
+        self.recorded: list[torch.Tensor] | None = None  # set by `record_attention`
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, n, c = x.shape
         q, k, v = self.qkv(x).view(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
         dropout = self.dropout if self.training else 0.0
         y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout)  # (B, H, N, C/H)
+        if self.recorded is not None:  # the weights SDPA used (before its dropout)
+            scores = q.detach() @ k.detach().transpose(-2, -1) / math.sqrt(c // self.heads)
+            self.recorded.append(scores.float().softmax(dim=-1).cpu())  # (B, H, N, N)
         return self.proj(y.transpose(1, 2).reshape(b, n, c))  # (B, N, C)
+
+
+@contextlib.contextmanager
+def record_attention(model: "MotionDiT") -> Iterator[list[list[torch.Tensor]]]:
+    """Keep every block's attention weights while the context is open.
+
+    Yields `maps`: maps[layer] is a list with one (B, H, N, N) float32 CPU tensor per
+    network call made inside the context, N = K + L tokens (K history frames, then the
+    L window frames); row i is how query token i spreads its attention over the keys (each
+    row sums to 1). The network's outputs are unchanged (the weights are recomputed from
+    the same q and k beside the fused attention); recording costs time and memory, so
+    close the context when done.
+
+        with record_attention(model) as maps:
+            model(x_t, t, cond)
+        maps[0][0].shape          # (B, heads, K + L, K + L), first layer, first call
+    """
+    maps: list[list[torch.Tensor]] = [[] for _ in model.blocks]
+    for block, kept in zip(model.blocks, maps):
+        block.attn.recorded = kept
+    try:
+        yield maps
+    finally:
+        for block in model.blocks:
+            block.attn.recorded = None
 
 
 class Block(nn.Module):
