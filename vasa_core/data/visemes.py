@@ -183,3 +183,16 @@ def viseme_segments(phonemes: list[tuple[str, float, float]], min_pause: float =
         out += [(v, float(a), float(b), r.stress) for v, a, b in zip(r.visemes, edges[:-1],
                                                                         edges[1:])]
     return out
+
+
+def frame_visemes(segments: list[tuple[str, float, float, int]], frames: int,
+                  fps: float = 25.0) -> list[str]:
+    """The viseme class of each video frame: the `viseme_segments` segment that covers the
+    frame's centre time (i + 0.5) / fps, "sil" where none does (a left-out short pause,
+    or past the end). For labelling generated motion frame by frame (notebook 01)."""
+    labels = ["sil"] * frames
+    centres = (np.arange(frames) + 0.5) / fps
+    for name, start, end, _ in segments:
+        for i in np.flatnonzero((centres >= start) & (centres < end)):
+            labels[i] = name
+    return labels

@@ -67,6 +67,13 @@ from .dit import MotionDiT
 DEFAULT_STEPS = 8
 SAMPLERS: tuple[str, ...] = ("dpm++2m", "ddim", "ancestral")
 
+# Called after each sampler step i (0 .. steps - 1) as callback(i, s, x_s, x0): the step
+# went from noise level t_i to s = t_{i+1} (`time_grid`), x_s (B, L, D) is the new state
+# (the sampler's output after the last step, s = 0) and x0 (B, L, D) the denoiser's
+# estimate of the clean motion at t_i, both in normalised units (`MotionDiT.denormalise`
+# gives data units). For watching a sampler work; it must not modify its arguments.
+StepCallback = Callable[[int, float, torch.Tensor, torch.Tensor], None]
+
 
 def time_grid(steps: int) -> list[float]:
     """Noise levels t_i = (1 - i/steps)^2, i = 0..steps: from pure noise to clean data,
@@ -77,34 +84,41 @@ def time_grid(steps: int) -> list[float]:
 
 
 def dpm_solver(model_fn: ModelFn, noise: torch.Tensor, cond: Conditions | None,
-               steps: int = DEFAULT_STEPS) -> torch.Tensor:
+               steps: int = DEFAULT_STEPS, callback: StepCallback | None = None
+               ) -> torch.Tensor:
     """Deterministic DPM-Solver++(2M) (Lu et al. 2022): denoise `noise` (B, L, D) to x0.
 
     A DDIM step whose x0 estimate is extrapolated linearly in log-SNR from the previous
     step's estimate (second order, one network call per step); first order on the first
-    step (from SNR 0) and the last (to clean data).
+    step (from SNR 0) and the last (to clean data). `callback`: see `StepCallback`.
     """
     grid, x, previous = time_grid(steps), noise, None  # previous: (x0, log-SNR gap)
-    for t, s in zip(grid[:-1], grid[1:]):
+    for i, (t, s) in enumerate(zip(grid[:-1], grid[1:])):
         x0 = model_fn(x, torch.full((x.shape[0],), t, dtype=x.dtype, device=x.device), cond)
         h = _half_log_snr(s) - _half_log_snr(t)
         guess = x0
         if previous is not None and math.isfinite(h) and math.isfinite(previous[1]):
             guess = x0 + (h / (2 * previous[1])) * (x0 - previous[0])
         x, previous = ddim_step(x, guess, t, s, 0.0, None), (x0, h)
+        if callback is not None:
+            callback(i, s, x, x0)
     return x
 
 
 def ddim(model_fn: ModelFn, noise: torch.Tensor, cond: Conditions | None,
          steps: int = DEFAULT_STEPS, eta: float = 0.0,
-         generator: torch.Generator | None = None) -> torch.Tensor:
-    """DDIM (Song et al. 2021): eta = 0 deterministic, eta = 1 ancestral (stochastic)."""
+         generator: torch.Generator | None = None,
+         callback: StepCallback | None = None) -> torch.Tensor:
+    """DDIM (Song et al. 2021): eta = 0 deterministic, eta = 1 ancestral (stochastic).
+    `callback`: see `StepCallback`."""
     if not eta >= 0:
         raise ValueError(f"eta must be >= 0, got {eta}")
     grid, x = time_grid(steps), noise
-    for t, s in zip(grid[:-1], grid[1:]):
+    for i, (t, s) in enumerate(zip(grid[:-1], grid[1:])):
         x0 = model_fn(x, torch.full((x.shape[0],), t, dtype=x.dtype, device=x.device), cond)
         x = ddim_step(x, x0, t, s, eta, generator)
+        if callback is not None:
+            callback(i, s, x, x0)
     return x
 
 
@@ -168,20 +182,25 @@ def _scale(name: str, value: Scale) -> torch.Tensor:
 def sample_motion(model: MotionDiT, audio_feats: np.ndarray, controls: Controls | None = None, *,
                   steps: int = DEFAULT_STEPS, cfg_scales: dict[str, Scale] | None = None,
                   seed: int = 0, init_motion: np.ndarray | None = None,
-                  window: int | None = None, sampler: str = "dpm++2m") -> np.ndarray:
+                  window: int | None = None, sampler: str = "dpm++2m",
+                  callback: StepCallback | None = None) -> np.ndarray:
     """Motion (T, D) float32 in data units (latent.MOTION_NAMES) for audio features (T, F).
 
     controls: global controls (None: all dropped). steps: network calls per window (x the
     guidance batch). cfg_scales: {condition: lambda} for `cfg`. seed: noise seed (windows
     derive theirs from it). init_motion (n, D): the portrait's own motion, history of the
     first window. window: frames per window, default W. sampler: one of SAMPLERS.
+    callback: called after every step of every window (`StepCallback`; x_s and x0 are
+    (1, L, D), normalised, before the window join and the clipping of expressions); the
+    step index restarts at 0 with each window, windows come in time order; a last window
+    shorter than `window` is sampled padded to full length and cropped afterwards.
     """
     audio = _check_audio(model, audio_feats)
     if len(audio) == 0:
         raise ValueError("audio_feats has no frames (T = 0)")
     window = model.config.window if window is None else window
     chunks = _generate(model, [audio], controls, window, steps, cfg_scales, seed, init_motion,
-                       sampler)
+                       sampler, callback)
     return np.concatenate(list(chunks))
 
 
@@ -198,10 +217,12 @@ def stream_motion(model: MotionDiT, audio_chunks: Iterable[np.ndarray],
 
 def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls | None,
               window: int, steps: int, cfg_scales: dict[str, Scale] | None, seed: int,
-              init_motion: np.ndarray | None, sampler: str) -> Iterator[np.ndarray]:
+              init_motion: np.ndarray | None, sampler: str,
+              callback: StepCallback | None = None) -> Iterator[np.ndarray]:
     """Check the arguments now, then slide windows lazily over `chunks`."""
     _check_args(model, window, steps, seed, sampler, controls)
-    denoise = _window_sampler(model, cfg(model, cfg_scales or {}), controls, steps, seed, sampler)
+    denoise = _window_sampler(model, cfg(model, cfg_scales or {}), controls, steps, seed, sampler,
+                              callback)
     init = None if init_motion is None else _check_init(model, init_motion)
     return _slide(denoise, chunks, window, model.config.context, init)
 
@@ -256,7 +277,8 @@ def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
 
 
 def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | None,
-                    steps: int, seed: int, sampler: str) -> Callable[..., np.ndarray]:
+                    steps: int, seed: int, sampler: str,
+                    callback: StepCallback | None = None) -> Callable[..., np.ndarray]:
     """A function (audio (K+L, F), history (K, D) | None, start) -> motion (L, D) np."""
     like = dict(device=model.motion_mean.device, dtype=model.motion_mean.dtype)
     k, d = model.config.context, model.config.motion_dim
@@ -271,9 +293,10 @@ def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | No
         model.eval()
         try:
             if sampler == "dpm++2m":
-                x0 = dpm_solver(denoiser, noise, cond, steps)
+                x0 = dpm_solver(denoiser, noise, cond, steps, callback)
             else:
-                x0 = ddim(denoiser, noise, cond, steps, float(sampler == "ancestral"), generator)
+                x0 = ddim(denoiser, noise, cond, steps, float(sampler == "ancestral"), generator,
+                          callback)
         finally:
             model.train(was_training)
         motion = model.denormalise(x0[0]).float().cpu().numpy()  # (L, D)
