@@ -34,7 +34,7 @@ sheets: $(STAMP)
 	$(BIN)/python -m benchmarks.contact_sheets
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/render.py
+	$(BIN)/python benchmarks/suite.py --out outputs/bench.json
 
 clean:
 	rm -rf outputs build dist *.egg-info .pytest_cache
