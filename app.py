@@ -32,6 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Load the pipeline once, build the app and serve it until interrupted."""
     args = parse_args(argv)
+    from vasa_core.limits import LIMITS
     from vasa_core.pipeline import TalkingFacePipeline
 
     from demo.ui import build_app
@@ -44,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     # `kill` shuts down like Ctrl+C: Gradio closes its server and the app's temporary
     # files are removed on the way out.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    build_app(pipeline).launch(server_name=args.host, server_port=args.port)
+    # Uploads past the limit are refused by Gradio before they reach the handlers.
+    build_app(pipeline).launch(server_name=args.host, server_port=args.port,
+                               max_file_size=LIMITS.max_upload_bytes)
     return 0
 
 

@@ -8,7 +8,7 @@ whole mapping from widgets to pipeline arguments, and the rest is files and mess
 Files (the mp4, the CSV, speech and live segments) go to a private temporary folder, one
 subfolder per request; Gradio copies what it serves into its own cache (pruned by the
 Blocks' `delete_cache`), our subfolders are pruned after `KEEP_SECONDS` and the whole folder
-is removed when the app exits.
+is removed when the app is closed (Ctrl+C, `close()`) or exits.
 """
 from __future__ import annotations
 
@@ -27,13 +27,14 @@ from scipy.io import wavfile
 from vasa_core.arkit import motion_to_csv
 from vasa_core.audio import load_audio
 from vasa_core.data.tts import LANGUAGES, Voice, synthesize
+from vasa_core.limits import LIMITS
 from vasa_core.media import write_video
 from vasa_core.pipeline import FPS, SAMPLE_RATE, TalkingFacePipeline
 
 from .plot import motion_figure
 
-MAX_SECONDS = 60.0  # longest speech the app animates (the CLI takes up to 600 s)
-MAX_TEXT_CHARS = 1000
+MAX_SECONDS = LIMITS.app_max_audio_seconds  # longest speech the app animates (CLI: 600 s)
+MAX_TEXT_CHARS = LIMITS.max_text_chars
 CHUNK_SAMPLES = SAMPLE_RATE // 50  # live mode feeds the pipeline 20 ms at a time
 SEGMENT_FRAMES = 25  # frames per streamed mp4 segment (1 s) when Gradio can stream video
 KEEP_SECONDS = 3600.0
@@ -69,15 +70,22 @@ class Workspace:
 
 
 @contextmanager
-def readable_errors() -> Iterator[None]:
+def readable_errors(*uploads: str | None) -> Iterator[None]:
     """Turn the package's ValueErrors (bad input, with a message written for people) into
     `gr.Error`, which Gradio shows in the page instead of a generic failure; the package
-    writes them for `error: ...` lines, hence the capital letter added here."""
+    writes them for `error: ...` lines, hence the capital letter added here (not to a
+    message that starts with a file name). `uploads`: the request's files, named in the
+    message as the user knows them ("me.jpg"), not by their temporary paths."""
     try:
         yield
     except ValueError as err:
         message = str(err)
-        raise gr.Error(message[:1].upper() + message[1:], print_exception=False) from None
+        names = [Path(path).name for path in uploads if path]
+        for path in filter(None, uploads):
+            message = message.replace(str(path), Path(path).name)
+        if not any(message.startswith(name) for name in names):
+            message = message[:1].upper() + message[1:]
+        raise gr.Error(message, print_exception=False) from None
 
 
 def pipeline_options(gaze_auto: bool, gaze_yaw: float, gaze_pitch: float,
@@ -120,11 +128,12 @@ def speech_from_text(text: str | None, language: str, max_seconds: float) -> np.
 
 def speech_from_file(path: str | None, max_seconds: float) -> np.ndarray:
     """16 kHz float32 speech of an uploaded or recorded file. Only the first `max_seconds`
-    (and a sample) are decoded, so an hour-long upload is refused at once."""
+    (and 0.1 s) are decoded, so an hour-long upload is refused at once."""
     if not path:
         raise ValueError(NO_AUDIO)
     try:
-        wave = load_audio(path, max_seconds=None, first_seconds=max_seconds + 1 / SAMPLE_RATE)
+        # a little more than the limit, so that longer audio shows (at any source rate)
+        wave = load_audio(path, max_seconds=None, first_seconds=max_seconds + 0.1)
     except ValueError as err:  # name the file as the user knows it, not by its temp path
         raise ValueError(str(err).replace(str(path), Path(path).name)) from None
     return _check_length(wave, f"The audio {Path(path).name}", max_seconds)
@@ -214,7 +223,7 @@ class Demo:
         options = pipeline_options(gaze_auto, gaze_yaw, gaze_pitch, distance_auto, distance,
                                    emotion, emotion_strength, head_motion, blink_rate,
                                    cfg_audio, cfg_control, steps, seed, size, crop, mark)
-        with readable_errors():
+        with readable_errors(portrait, audio):
             check_request(portrait, consent)
             progress(0.0, desc="Reading the speech")
             wave = self._speech(audio, text, language, source)
@@ -243,7 +252,7 @@ class Demo:
                                    emotion, emotion_strength, head_motion, blink_rate,
                                    cfg_audio, cfg_control, steps, seed, size, crop, mark)
         del options["steps"]
-        with readable_errors():
+        with readable_errors(portrait, audio):
             check_request(portrait, consent)
             wave = self._speech(audio, text, language, source)
             batches = self.pipe.stream(portrait, audio_chunks(wave), **options)

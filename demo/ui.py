@@ -15,10 +15,12 @@ import shutil
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 
 from vasa_core.blinks import MAX_RATE
 from vasa_core.data.tts import LANGUAGES
 from vasa_core.examples import example_portrait_path, shared_portraits
+from vasa_core.media import check_image_file
 from vasa_core.motion import EMOTIONS
 from vasa_core.pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL,
                                 DEFAULT_STEPS, STREAM_STEPS, TalkingFacePipeline)
@@ -26,6 +28,9 @@ from vasa_core.pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_C
 from .handlers import (FROM_VOICE, MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo)
 
 SIZES = (256, 384, 512)
+# Requests waiting for the one pipeline, at most; past that a user is told "the queue is
+# full, try again" at once instead of waiting behind a backlog that would take minutes.
+MAX_QUEUE = 16
 MAX_SHARED_EXAMPLES = 6
 EXAMPLE_TEXTS = (
     ("Hello! I am a talking portrait, animated from one photo and this sentence.", "en"),
@@ -66,10 +71,19 @@ def readable_image_errors(image: gr.Image) -> gr.Image:
     preprocess = image.preprocess
 
     def checked(payload):
+        name = Path(payload.orig_name or payload.path or "the upload").name if payload else ""
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            try:  # refuse bombs and huge headers before Gradio decodes a pixel
+                check_image_file(payload.path)
+            except ValueError as err:
+                message = str(err).replace(str(payload.path), name)
+                message = message if message.startswith(name) else (
+                    message[:1].upper() + message[1:])
+                raise gr.Error(message, print_exception=False) from None
         try:
             return preprocess(payload)
-        except (OSError, ValueError, SyntaxError) as err:  # PIL's errors on undecodable files
-            name = Path(payload.orig_name or payload.path or "the upload").name
+        # PIL's errors on undecodable files
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
             raise gr.Error(f"Could not read {name} as an image ({type(err).__name__}); is "
                            "it a complete PNG/JPEG/WebP file? Try re-saving it as PNG or JPEG.",
                            print_exception=False) from None
@@ -79,9 +93,10 @@ def readable_image_errors(image: gr.Image) -> gr.Image:
 
 
 def build_app(pipeline: TalkingFacePipeline, *, max_seconds: float = MAX_SECONDS,
-              live_video: bool | None = None) -> gr.Blocks:
+              live_video: bool | None = None, max_queue: int | None = MAX_QUEUE) -> gr.Blocks:
     """The Blocks of the web app around one loaded pipeline. `live_video` None: stream live
-    mode as video when ffmpeg and ffprobe are installed, else as frames."""
+    mode as video when ffmpeg and ffprobe are installed, else as frames. `max_queue`: the
+    most requests waiting at once (None: no limit). Closing the app removes its files."""
     demo = Demo(pipeline, max_seconds, can_stream_video() if live_video is None else live_video)
     with gr.Blocks(title="vasa_core talking portrait", delete_cache=(3600, 3600),
                    analytics_enabled=False) as app:
@@ -94,15 +109,34 @@ def build_app(pipeline: TalkingFacePipeline, *, max_seconds: float = MAX_SECONDS
                 outputs = _output_widgets(demo.live_video)
         _examples(inputs)
         _wire(demo, inputs, controls, outputs)
-    app.queue(default_concurrency_limit=1)  # one pipeline, two CPU cores: one job at a time
+    # one pipeline, two CPU cores: one job at a time
+    app.queue(default_concurrency_limit=1, max_size=max_queue)
+    _remove_files_on_close(app, demo)
     return app
+
+
+def _remove_files_on_close(app: gr.Blocks, demo: Demo) -> None:
+    """`app.close()` (also run on Ctrl+C) removes the app's temporary folder right away,
+    not only when the process exits. (Wrapped on the instance, see readable_image_errors.)"""
+    close = app.close
+
+    def close_and_clean(*args, **kwargs) -> None:
+        try:
+            close(*args, **kwargs)
+        finally:
+            demo.files.cleanup()
+
+    app.close = close_and_clean
 
 
 def _input_widgets() -> dict[str, gr.components.Component]:
     """Portrait, speech source, text + language, audio, consent and the two buttons."""
     w: dict[str, gr.components.Component] = {}
     w["portrait"] = readable_image_errors(gr.Image(
-        label="Portrait", type="filepath", height=320, sources=["upload", "webcam", "clipboard"]))
+        label="Portrait", type="filepath", height=320, sources=["upload", "webcam", "clipboard"],
+        # the file as uploaded: vasa_core's loader converts every mode (16-bit, alpha onto
+        # white, CMYK) correctly; Gradio's convert("RGB") saturates 16-bit, drops alpha
+        image_mode=None))
     w["source"] = gr.Radio([("typed text", SPEECH_FROM_TEXT),
                             ("audio file or microphone", SPEECH_FROM_AUDIO)],
                            value=SPEECH_FROM_TEXT, label="Speech from")

@@ -32,9 +32,10 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import firwin, kaiserord, resample_poly
 
+from ..limits import LIMITS
 from .grid import SAMPLE_RATE
 
-MAX_SECONDS = 600.0
+MAX_SECONDS = LIMITS.max_audio_seconds
 MAX_CHANNELS = 64  # more columns than this means the array is (channels, samples)
 RATE_RANGE = (1000, 1_000_000)  # Hz; outside it the rate is surely a mistake
 # Anti-alias filter: flat to 84 % of the lower Nyquist frequency, 80 dB down at it.
@@ -54,8 +55,9 @@ def load_audio(source: AudioSource, max_seconds: float | None = MAX_SECONDS, *,
 
     Arrays are (N,) or (N, channels), int (full scale by dtype: int16 / 32768, ...) or
     float (full scale 1). Raises ValueError for a missing, corrupt or non-audio file, a
-    file without an audio stream, no samples, NaN or infinite samples, and audio longer
-    than `max_seconds` (None: no limit). `first_seconds` keeps only the beginning (a
+    file without an audio stream, an empty file, no samples, NaN or infinite samples (they
+    are refused, not cleaned), and audio longer than `max_seconds` (None: no limit;
+    default `limits.LIMITS.max_audio_seconds`). `first_seconds` keeps only the beginning (a
     file's decoding stops there), so long audio is cut instead of refused.
     """
     if isinstance(source, tuple):
@@ -127,6 +129,9 @@ def _decode_file(path: Path, max_seconds: float | None,
         raise ValueError(f"audio file not found: {path}; check the path")
     if path.is_dir():
         raise ValueError(f"{path} is a directory, not an audio file")
+    if path.stat().st_size == 0:
+        raise ValueError(f"could not decode {path} as audio: it is empty (0 bytes); pass an "
+                         "audio or video file with sound")
     with _decoding(path), av.open(str(path)) as container:
         if not container.streams.audio:
             raise ValueError(f"{path} has no audio stream (a silent video, or not an audio "
@@ -178,6 +183,7 @@ def _decode_stream(container, stream, path: Path | str, max_seconds: float | Non
     estimates, sometimes far off."""
     chunks, total, rate = [], 0, stream.sample_rate or SAMPLE_RATE
     for mono, rate in _mono_chunks(container, stream):
+        _check_rate(rate, path)
         chunks.append(mono)
         total += len(mono)
         kept = total if first_seconds is None else min(total, int(first_seconds * rate))
@@ -197,6 +203,14 @@ def _mono_chunks(container, stream) -> Iterator[tuple[np.ndarray, int]]:
     for frame in itertools.chain(container.decode(stream), [None]):  # None flushes
         for out in resampler.resample(frame):
             yield out.to_ndarray().mean(axis=0, dtype=np.float32), out.sample_rate
+
+
+def _check_rate(rate: int, name: Path | str) -> None:
+    """A damaged header can claim any rate; resampling from 1 Hz would blow up 16000x."""
+    low, high = RATE_RANGE
+    if not low <= rate <= high:
+        raise ValueError(f"{name} claims a sample rate of {rate} Hz, outside {low}-{high} Hz; "
+                         "the file is probably damaged. Re-export it")
 
 
 def _check_duration(num_samples: int, rate: int, name: str, max_seconds: float | None) -> None:
