@@ -62,11 +62,7 @@ class VideoWriter:
         frame = self._checked(frame)
         if self._video is None:
             self._open_streams(*frame.shape[:2])
-        pad_h, pad_w = self._video.height - frame.shape[0], self._video.width - frame.shape[1]
-        if pad_h or pad_w:
-            frame = np.pad(frame, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
-        video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-        self._container.mux(self._video.encode(video_frame))
+        self._container.mux(self._video.encode(video_frame(frame, self._video)))
         self.frames_written += 1
         self._encode_audio(until_s=self.frames_written / self.fps)
 
@@ -84,10 +80,7 @@ class VideoWriter:
         os.replace(self._tmp, self.path)
 
     def _checked(self, frame: np.ndarray) -> np.ndarray:
-        frame = np.asarray(frame)
-        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
-            raise ValueError(f"frames must be (H, W, 3) uint8 RGB, got {frame.shape} "
-                             f"{frame.dtype}")
+        frame = checked_frame(frame)
         if self._size is not None and frame.shape[:2] != self._size:
             raise ValueError(f"frame {self.frames_written} is {frame.shape[:2]}, but the "
                              f"video started at {self._size}; all frames must be the same size")
@@ -95,12 +88,8 @@ class VideoWriter:
 
     def _open_streams(self, height: int, width: int) -> None:
         self._size = (height, width)
-        self._video = self._container.add_stream(
-            "libx264", rate=Fraction(self.fps).limit_denominator(1001))
-        # yuv420p subsamples chroma 2x2, so both sides must be even.
-        self._video.height, self._video.width = height + height % 2, width + width % 2
-        self._video.pix_fmt = "yuv420p"
-        self._video.options = {"crf": str(self.crf), "preset": self.preset}
+        self._video = add_video_stream(self._container, self.fps, height, width,
+                                       {"crf": str(self.crf), "preset": self.preset})
         if self.audio is not None:
             self._audio_stream = self._container.add_stream(
                 "aac", rate=self.sample_rate, layout="mono")
@@ -111,12 +100,44 @@ class VideoWriter:
         end = int(min(len(self.audio), until_s * self.sample_rate))
         if end <= self._audio_pos:
             return
-        chunk = self.audio[self._audio_pos:end]
-        frame = av.AudioFrame.from_ndarray(chunk[None], format="flt", layout="mono")
-        frame.sample_rate = self.sample_rate
-        frame.pts, frame.time_base = self._audio_pos, Fraction(1, self.sample_rate)
-        self._container.mux(self._audio_stream.encode(frame))
+        self._container.mux(self._audio_stream.encode(audio_frame(
+            self.audio[self._audio_pos:end], self._audio_pos, self.sample_rate)))
         self._audio_pos = end
+
+
+def checked_frame(frame: np.ndarray) -> np.ndarray:
+    """`frame` as an (H, W, 3) uint8 RGB array, or a ValueError saying what it is."""
+    frame = np.asarray(frame)
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(f"frames must be (H, W, 3) uint8 RGB, got {frame.shape} "
+                         f"{frame.dtype}")
+    return frame
+
+
+def add_video_stream(container, fps: float, height: int, width: int, options: dict):
+    """An H.264 yuv420p stream for (height, width) frames; yuv420p subsamples chroma 2x2,
+    so odd sides are padded up to even ones (`video_frame` pads the frames to match)."""
+    stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+    stream.height, stream.width = height + height % 2, width + width % 2
+    stream.pix_fmt = "yuv420p"
+    stream.options = options
+    return stream
+
+
+def video_frame(frame: np.ndarray, stream) -> av.VideoFrame:
+    """An (H, W, 3) uint8 frame as a VideoFrame for `stream`, edge-padded to its size."""
+    pad_h, pad_w = stream.height - frame.shape[0], stream.width - frame.shape[1]
+    if pad_h or pad_w:
+        frame = np.pad(frame, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    return av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+
+
+def audio_frame(samples: np.ndarray, start: int, sample_rate: int) -> av.AudioFrame:
+    """Mono float samples (n,) starting at sample `start` as an AudioFrame."""
+    frame = av.AudioFrame.from_ndarray(samples[None], format="flt", layout="mono")
+    frame.sample_rate = sample_rate
+    frame.pts, frame.time_base = start, Fraction(1, sample_rate)
+    return frame
 
 
 def _mono_audio(audio: np.ndarray | None) -> np.ndarray | None:
