@@ -20,17 +20,20 @@ Streaming (`stream`): audio chunks go through `audio.StreamingFeatures` and
 Latency, from a sample's arrival to its frame: up to `hop` frames of buffering (hop / 25 s,
 80 ms at the default hop = STREAM_HOP = 2) plus 12 ms of feature look-ahead plus the
 compute of one window (steps network calls; STREAM_STEPS = 4 by default) and of rendering
-`hop` frames: ~155 ms to the first frame on 2 CPU cores (benchmarks/streaming.py, with
-microphone-paced audio; at 8 steps the windows no longer keep up with real time there). Shorter
-hops cost more compute per second of audio: every window re-reads its K history frames.
+one frame (frames are yielded one by one): 120-130 ms to the first frame on 2 CPU cores
+(benchmarks/streaming.py, with microphone-paced audio; at 8 steps the windows no longer
+keep up with real time there). One-off costs of the first window (kernel set-up for its
+shape) are paid before the first chunk is read (`_warm_up`). Shorter hops cost more
+compute per second of audio: every window re-reads its K history frames.
 The motion equals `sample_motion(..., window=hop)`: with hop = the model's window W and
 the same steps, `stream` yields exactly the frames `__call__` returns; shorter hops cut
 windows elsewhere, so the motion (not its statistics) differs from the offline clip's.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -294,16 +297,17 @@ class TalkingFacePipeline:
 
     def stream(self, image, audio_chunks: Iterable[np.ndarray], *, hop: int | None = None,
                **options) -> Iterator[np.ndarray]:
-        """Yield (n, H, W, 3) uint8 frame batches as 16 kHz mono float chunks (n_i,) arrive.
+        """Yield (1, H, W, 3) uint8 frames as 16 kHz mono float chunks (n_i,) arrive.
 
         `options` are `__call__`'s keyword arguments (steps defaults to STREAM_STEPS here).
-        Frames come `hop` at a time (the last batch holds the rest; default STREAM_HOP, or
-        the model's shortest trained window if longer); see the module docstring for latency
-        and for how the output relates to `__call__`'s. Arguments are checked before the
-        first chunk is read.
+        Motion is sampled `hop` frames at a time (default STREAM_HOP, or the model's
+        shortest trained window if longer) and each frame is yielded as soon as it is
+        rendered; see the module docstring for latency and for how the output relates to
+        `__call__`'s. Arguments are checked, and the sampler and renderer warmed up, before
+        the first chunk is read.
 
             for frames in pipe.stream("me.jpg", microphone_chunks(), size=256):
-                show(frames)                                # (2, 256, 256, 3) uint8
+                show(frames[0])                             # (256, 256, 3) uint8
         """
         from .motion import stream_motion
 
@@ -316,14 +320,15 @@ class TalkingFacePipeline:
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
         face = self._face(image, settings.size, settings.crop)
         retarget = self._retarget(face.latent.motion0().values[0], settings)
+        motion = functools.partial(
+            stream_motion, self.model, controls=settings.controls(), hop=hop,
+            steps=settings.steps, cfg_scales=settings.cfg_scales(), seed=settings.seed,
+            init_motion=retarget.reference[None])
+        _warm_up(face, motion, hop, settings.mark)
         heard: list[np.ndarray] = []  # feature chunks the motion has not yet caught up with
-        motion_chunks = stream_motion(
-            self.model, _tap(_stream_features(audio_chunks), heard), settings.controls(),
-            hop=hop, steps=settings.steps, cfg_scales=settings.cfg_scales(),
-            seed=settings.seed, init_motion=retarget.reference[None])
-        return (frames for chunk in motion_chunks
+        return (frames for chunk in motion(_tap(_stream_features(audio_chunks), heard))
                 for frames in _render(face, retarget(blinks(chunk, _take(heard, len(chunk))),
-                                                     FPS), settings.mark, batch=hop))
+                                                     FPS), settings.mark, batch=1))
 
     def _retarget(self, own: np.ndarray | None, settings: Settings):
         """The `retarget.Retarget` of one call. `own` None: the model's mean, which makes
@@ -357,6 +362,20 @@ def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterato
 
     for frames in face.renderer.render_iter(motion, batch):
         yield embed(add_visible_mark(frames) if mark else frames)
+
+
+def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,
+             mark: bool) -> None:
+    """One window of silence through `motion` and one frame through the renderer, thrown
+    away, before the first real chunk is read. The first call of a window shape pays
+    one-off costs (oneDNN kernels for that shape, lazily built feature and watermark
+    tables): ~120 ms on 2 CPU cores, which would otherwise land on the first frame. The
+    real stream's noise, blinks and windows are untouched (they are seeded per window)."""
+    silence = np.zeros(int(SAMPLE_RATE * (hop + 1) / FPS), np.float32)
+    for _ in motion(_stream_features([silence])):
+        pass
+    for _ in _render(face, face.latent.motion0(), mark, batch=1):
+        pass
 
 
 def _tap(chunks: Iterable[np.ndarray], heard: list[np.ndarray]) -> Iterator[np.ndarray]:
