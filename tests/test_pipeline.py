@@ -140,6 +140,23 @@ def test_stream_with_hop_w_equals_the_offline_clip(pipe, speech, clip):
     np.testing.assert_array_equal(np.concatenate(streamed), clip.frames)
 
 
+def test_stream_warms_up_without_reading_the_callers_audio(pipe, speech):
+    """The warm-up runs at set-up on its own silence: no chunk of the caller's is read
+    before the first frame is asked for, and then only as many as that frame needs."""
+    read = []
+
+    def microphone():
+        for i in range(0, len(speech[0]), 320):
+            read.append(i)
+            yield speech[0][i:i + 320]
+
+    frames = pipe.stream(PORTRAIT, microphone(), size=SIZE, seed=3)
+    assert read == []
+    first = next(frames)
+    assert first.shape == (1, SIZE, SIZE, 3)
+    assert 0 < len(read) < len(speech[0]) // 320
+
+
 def test_stream_with_short_hops_cuts_windows_elsewhere(pipe, speech, clip):
     chunks = [speech[0][i:i + 640] for i in range(0, len(speech[0]), 640)]
     batches = list(pipe.stream(PORTRAIT, chunks, size=SIZE, seed=3))  # default hop
