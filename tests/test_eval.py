@@ -75,6 +75,7 @@ def test_evaluate_video_end_to_end(tmp_path):
     # analyzer agrees with itself on mirrored frames; an untrained model does neither
     assert report["ceiling_reenact_r"] > 0.6 and report["analyzer_r"] > 0.7
     assert report["ceiling_reenact_r"] > report["r"] + 0.2
+    assert report["teacher_r"] > 0.2  # the teacher's rules on recognised phones follow it
 
 
 def test_drive_renders_a_foreign_motion_on_the_portrait(tmp_path):

@@ -1,7 +1,7 @@
 """Generated against real: one real talking video's audio drives a portrait, and both
 videos are measured the same way (metrics.py).
 
-A lip-sync r only means something next to what is reachable on the same video, so three
+A lip-sync r only means something next to what is reachable on the same video, so four
 references come with it, each on the real video's mouth-opening series:
   * ceiling_reenact_r: the real video's own analysed motion drives the same portrait
     (`TalkingFacePipeline.drive`), and that rendering is re-read: the r a perfect motion
@@ -9,7 +9,10 @@ references come with it, each on the real video's mouth-opening series:
   * analyzer_r: the real frames re-read mirrored left-right; MediaPipe's second opinion
     on the very same mouth, i.e. how repeatable the measure itself is;
   * energy_r: the real opening against the audio's log energy (best lag); how far this
-    talker's mouth follows loudness, which is what a voice-only model can most easily read.
+    talker's mouth follows loudness, which is what a voice-only model can most easily read;
+  * teacher_r: the training teacher's mouth rules run on the phones a recogniser trained
+    on real speech hears in the audio (phones.py): what imitating the teacher perfectly
+    would reach, given the recogniser's errors.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import numpy as np
 from ..face.analyze import motion_from_fits
 from .metrics import (blink_rate, delta_p, join_jitter, lip_sync, log_energy, mouth_opening,
                       opening_from_fits, resample, track)
+from .phones import teacher_opening
 
 
 def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
@@ -29,7 +33,7 @@ def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
     per-frame jitter adds to both alike) and of the generated motion itself; blinks per
     minute of the generated motion and of the real video's reading (MediaPipe's lid
     readings on rendered lids are too noisy to count blinks on); join jitter; and, with
-    `references`, the three reference r's."""
+    `references`, the four reference r's."""
     from ..audio import SAMPLE_RATE, load_audio
     from ..media import read_video
 
@@ -55,10 +59,11 @@ def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
 
 def reference_r(pipe, frames: np.ndarray, fps: float, real_open: np.ndarray, real_motion,
                 audio: np.ndarray, portrait) -> dict:
-    """The three references of the module docstring, as Pearson r at the best lag."""
+    """The four references of the module docstring, as Pearson r at the best lag."""
     reenacted = mouth_opening(pipe.drive(portrait, real_motion, mark=False))
     mirrored = resample(mouth_opening(np.ascontiguousarray(f[:, ::-1]) for f in frames), fps)
     energy = log_energy(audio, len(real_open))
     return {"ceiling_reenact_r": lip_sync(resample(reenacted, real_motion.fps), real_open)["r"],
             "analyzer_r": lip_sync(mirrored, real_open, max_lag=0)["r"],
-            "energy_r": lip_sync(energy, real_open)["r"]}
+            "energy_r": lip_sync(energy, real_open)["r"],
+            "teacher_r": lip_sync(teacher_opening(audio, len(real_open)), real_open)["r"]}
