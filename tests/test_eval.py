@@ -23,6 +23,8 @@ def test_lip_sync_finds_the_offset():
     assert ev.lip_sync(real, real)["offset"] == 0
     with pytest.raises(ValueError):
         ev.lip_sync(real[:5], real[:5])
+    still = ev.lip_sync(np.zeros(300), real)  # a mouth that never moves (silence)
+    assert np.isnan(still["r"]) and np.isnan(still["r_lag0"]) and still["offset"] == 0
 
 
 def test_blink_rate_counts_each_blink_once():

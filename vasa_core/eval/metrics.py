@@ -82,13 +82,16 @@ def resample(series: np.ndarray, fps: float, target_fps: float = FPS) -> np.ndar
 
 def lip_sync(generated: np.ndarray, real: np.ndarray, max_lag: int = MAX_LAG) -> dict:
     """Pearson r of two opening series at lag 0 and at the best lag (frames; > 0 means
-    the generated mouth lags the real one)."""
+    the generated mouth lags the real one). A series that never moves (a silent clip)
+    correlates with nothing: r is NaN and the offset 0."""
     n = min(len(generated), len(real))
     if n < 2 * max_lag + 10:
         raise ValueError(f"need at least {2 * max_lag + 10} frames to measure lip sync")
     g, r = generated[:n], real[:n]
     lags = range(-max_lag, max_lag + 1)
     scores = [_pearson(g[max(k, 0):n + min(k, 0)], r[max(-k, 0):n - max(k, 0)]) for k in lags]
+    if np.all(np.isnan(scores)):
+        return {"r": float("nan"), "offset": 0, "r_lag0": float("nan")}
     best = int(np.nanargmax(scores))
     return {"r": float(scores[best]), "offset": int(list(lags)[best]),
             "r_lag0": float(scores[max_lag])}
