@@ -79,13 +79,18 @@ def readable_errors(*uploads: str | None) -> Iterator[None]:
     try:
         yield
     except ValueError as err:
-        message = str(err)
-        names = [Path(path).name for path in uploads if path]
-        for path in filter(None, uploads):
-            message = message.replace(str(path), Path(path).name)
-        if not any(message.startswith(name) for name in names):
-            message = message[:1].upper() + message[1:]
-        raise gr.Error(message, print_exception=False) from None
+        names = {str(path): Path(path).name for path in uploads if path}
+        raise gr.Error(readable_message(str(err), names), print_exception=False) from None
+
+
+def readable_message(message: str, names: dict[str, str]) -> str:
+    """A package error for the page: each temporary path in `names` replaced by the name
+    the user knows the file by, and a capital letter unless it starts with a file name."""
+    for path, name in names.items():
+        message = message.replace(path, name)
+    if not any(message.startswith(name) for name in names.values()):
+        message = message[:1].upper() + message[1:]
+    return message
 
 
 def pipeline_options(gaze_auto: bool, gaze_yaw: float, gaze_pitch: float,

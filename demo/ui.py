@@ -25,7 +25,8 @@ from vasa_core.motion import EMOTIONS
 from vasa_core.pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL,
                                 DEFAULT_STEPS, STREAM_STEPS, TalkingFacePipeline)
 
-from .handlers import (FROM_VOICE, MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo)
+from .handlers import (FROM_VOICE, MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo,
+                       readable_message)
 
 SIZES = (256, 384, 512)
 # Requests waiting for the one pipeline, at most; past that a user is told "the queue is
@@ -76,10 +77,8 @@ def readable_image_errors(image: gr.Image) -> gr.Image:
             try:  # refuse bombs and huge headers before Gradio decodes a pixel
                 check_image_file(payload.path)
             except ValueError as err:
-                message = str(err).replace(str(payload.path), name)
-                message = message if message.startswith(name) else (
-                    message[:1].upper() + message[1:])
-                raise gr.Error(message, print_exception=False) from None
+                raise gr.Error(readable_message(str(err), {str(payload.path): name}),
+                               print_exception=False) from None
         try:
             return preprocess(payload)
         # PIL's errors on undecodable files

@@ -581,22 +581,20 @@ def _valid_audio(wave: np.ndarray) -> None:
 @FUZZ
 @given(data=hostile_bytes())
 def test_fuzz_image_decoder(data, tmp_path_factory):
-    path = tmp_path_factory.getbasetemp() / "fuzz.png"
-    path.write_bytes(data)
-    for source in (data, path):
-        try:
-            _valid_image(load_image(source))
-        except ValueError:
-            pass
+    _fuzz(data, tmp_path_factory.getbasetemp() / "fuzz.png", load_image, _valid_image)
 
 
 @FUZZ
 @given(data=hostile_bytes())
 def test_fuzz_audio_decoder(data, tmp_path_factory):
-    path = tmp_path_factory.getbasetemp() / "fuzz.wav"
+    _fuzz(data, tmp_path_factory.getbasetemp() / "fuzz.wav", load_audio, _valid_audio)
+
+
+def _fuzz(data: bytes, path, load, valid) -> None:
+    """`data` as bytes and as a file: `load` gives a `valid` result or a ValueError."""
     path.write_bytes(data)
     for source in (data, path):
         try:
-            _valid_audio(load_audio(source))
+            valid(load(source))
         except ValueError:
             pass
