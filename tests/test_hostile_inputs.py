@@ -242,12 +242,7 @@ def test_api_image(name, files, pipe, timed):
         latent = timed(pipe.analyze, path, size=256)  # the face is found in every mode
         assert latent.size == (300, 256)
         return
-    for source in (path, path.read_bytes()):
-        with pytest.raises(ValueError, match=expected) as err:
-            timed(load_image, source)
-        assert_readable(str(err.value), path if source is path else Path("the image bytes"))
-    with pytest.raises(ValueError, match=expected):
-        timed(pipe.analyze, path)
+    _refused(timed, path, expected, load_image, pipe.analyze, "the image bytes")
 
 
 @pytest.mark.parametrize("name", BOMBS)
@@ -291,12 +286,7 @@ def test_api_audio(name, files, pipe, timed):
         assert len(motion) == math.ceil(len(wave) / SAMPLE_RATE * FPS)
         assert np.all(np.isfinite(motion.values))
         return
-    for source in (path, path.read_bytes()):
-        with pytest.raises(ValueError, match=expected) as err:
-            timed(load_audio, source)
-        assert_readable(str(err.value), path if source is path else Path("the audio bytes"))
-    with pytest.raises(ValueError, match=expected):
-        timed(pipe.motion, path)
+    _refused(timed, path, expected, load_audio, pipe.motion, "the audio bytes")
 
 
 def test_api_audio_arrays(pipe, timed):
@@ -567,6 +557,18 @@ def hostile_bytes(draw) -> bytes:
 FUZZ = settings(max_examples=300, deadline=2000, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow,
                                        HealthCheck.function_scoped_fixture])
+
+
+def _refused(timed, path: Path, expected: str, load, pipeline_call, bytes_name: str) -> None:
+    """`load` refuses the file and its bytes with a readable message matching `expected`
+    (naming the file, or `bytes_name`), and so does the pipeline's `pipeline_call`; each
+    call through the `timed` fixture."""
+    for source in (path, path.read_bytes()):
+        with pytest.raises(ValueError, match=expected) as err:
+            timed(load, source)
+        assert_readable(str(err.value), path if source is path else Path(bytes_name))
+    with pytest.raises(ValueError, match=expected):
+        timed(pipeline_call, path)
 
 
 def _valid_image(pixels: np.ndarray) -> None:
