@@ -47,6 +47,23 @@ EXPRESSION_NAMES: tuple[str, ...] = (
 )
 GAZE_NAMES: tuple[str, ...] = ("gaze_yaw", "gaze_pitch")
 
+# Two kinds of expression coefficient. The speech ARTICULATORS are absolute: a sentence
+# opens and closes the mouth whatever the photo's mouth does, and silence must close an
+# open-mouthed portrait's lips. Everything else (brows, lids, smile, sneer, ...) is
+# RELATIVE to the portrait: read off one photo, it cannot be told apart from the person's
+# build (low brows, narrow eyes, a wide mouth), so a portrait's rest state is 0 on these
+# (face/analyze.py folds the photo's reading into its identity) and a command moves them
+# from there over the whole [0, 1] range.
+ARTICULATION: tuple[str, ...] = (
+    "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker",
+    "mouthStretchLeft", "mouthStretchRight", "mouthPressLeft", "mouthPressRight",
+    "mouthRollLower", "mouthRollUpper",
+    "mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight",
+)
+BLINKS: tuple[str, ...] = ("eyeBlinkLeft", "eyeBlinkRight")
+AFFECT: tuple[str, ...] = tuple(n for n in EXPRESSION_NAMES if n not in ARTICULATION + BLINKS)
+RELATIVE: tuple[str, ...] = AFFECT + BLINKS
+
 MOTION_NAMES: tuple[str, ...] = POSE_NAMES + EXPRESSION_NAMES + GAZE_NAMES
 MOTION_INDEX: dict[str, int] = {n: i for i, n in enumerate(MOTION_NAMES)}
 POSE_SLICE = slice(0, len(POSE_NAMES))

@@ -116,9 +116,10 @@ class Settings:
 
     def cfg_scales(self) -> dict[str, object]:
         """Guidance per condition; a control left unset is not guided (sampling.cfg). The
-        audio guides the articulators only (`retarget.ARTICULATION`, a (D,) scale): on the
+        audio guides the articulators only (`latent.ARTICULATION`, a (D,) scale): on the
         whole motion it also doubles the head's swing (model card, "Guidance")."""
-        from .retarget import ARTICULATION, mask
+        from .latent import ARTICULATION
+        from .retarget import mask
 
         control = self.cfg_control
         return {"audio": self.cfg_audio * mask(ARTICULATION), "gaze": control,

@@ -13,12 +13,15 @@ frame g onto the portrait, group by group:
                  portrait's own pose (moved by the distance command), 1 the generated swing.
     articulation g, absolute (jaw, lips, funnel/pucker, press, roll, ...): speech is not
                  relative to the photo. Silence must close an open-mouthed portrait's mouth.
-    affect       own + (g - r), clipped to [0, 1] (smile, frown, brows, squint, sneer, ...):
-                 a smiling portrait keeps its smile, and the model's brow raises and smiles
-                 come on top. With an emotion commanded, the generated values are used as
-                 they are: the user asked for that expression, not for one on top of the
-                 photo's (a smiling photo asked to look sad must stop smiling).
-    blinks       own + (g - r), clipped: resting lids keep their opening, blinks close them.
+    affect       own + (g - r), clipped to [0, 1] (smile, frown, brows, squint, sneer, ...).
+                 A portrait's own is 0 on these (latent.RELATIVE: its reading is part of
+                 its identity), so the photo's face is the rest state and the model's brow
+                 raises and smiles come on top of it. With an emotion commanded, the
+                 generated values are used as they are (g, not g - r): the emotion's full
+                 offsets on top of the photo. A smiling photo asked to look sad frowns
+                 over its smile; one photo cannot tell a smile from a wide mouth.
+    blinks       own + (g - r), clipped; own is 0 too: the photo's lids are open, 1 shuts
+                 them (the renderer scales the closure to this person's eye opening).
     gaze         commanded gaze given: g (the model was conditioned on it, so its gaze
                  already sits around the command); otherwise own + (g - r), r = the model's
                  mean gaze, so the portrait keeps looking where it looks, with saccades.
@@ -33,17 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .latent import (EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, MOTION_DIM, MOTION_INDEX,
-                     POSE_SLICE, Motion)
+from .latent import (AFFECT, ARTICULATION, BLINKS, EXPRESSION_SLICE, GAZE_SLICE, MOTION_DIM,
+                     MOTION_INDEX, POSE_SLICE, Motion)
 
-ARTICULATION: tuple[str, ...] = (
-    "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker",
-    "mouthStretchLeft", "mouthStretchRight", "mouthPressLeft", "mouthPressRight",
-    "mouthRollLower", "mouthRollUpper",
-    "mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight",
-)
-BLINKS: tuple[str, ...] = ("eyeBlinkLeft", "eyeBlinkRight")
-AFFECT: tuple[str, ...] = tuple(n for n in EXPRESSION_NAMES if n not in ARTICULATION + BLINKS)
 
 
 def mask(names: tuple[str, ...]) -> np.ndarray:

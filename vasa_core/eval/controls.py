@@ -18,6 +18,9 @@ crop; one MediaPipe pass (`metrics.track`) gives both the analysed Motion
                against the emotion's offsets (data/emotion.py) on the coefficients they move
                by >= EMOTION_MIN_OFFSET; speech-driven articulators (SPEECH_DRIVEN) are left
                out of both, since the voice, not the emotion, moves them frame by frame.
+               The frames are fitted against the portrait's own identity, not the
+               canonical face: read against the canonical face, a person's build sits on
+               the coefficients' bounds (low brows as browDown 1.0), where no change shows.
     cfg_audio  std and mean of the mouth opening per cfg_audio: does the mouth move more?
 """
 from __future__ import annotations
@@ -47,15 +50,16 @@ def _r(x, digits: int = 3):
     return np.round(np.asarray(x, np.float64), digits).tolist()
 
 
-def read_clip(pipe, portrait, wave: np.ndarray, seed: int,
+def read_clip(pipe, portrait, wave: np.ndarray, seed: int, shape: np.ndarray | None = None,
               **controls) -> tuple[list, Motion, Motion]:
     """Render one clip and re-read it once: (per-frame fits, measured Motion (T, D),
-    rendered Motion (T, D), i.e. what the renderer was asked to draw)."""
+    rendered Motion (T, D), i.e. what the renderer was asked to draw). `shape`: the
+    neutral the frames are fitted against (default: the canonical face)."""
     from ..audio import SAMPLE_RATE
 
     out = pipe(portrait, (wave, SAMPLE_RATE), seed=seed, mark=False, size=SIZE, crop=CROP,
                **controls)
-    fits = track(out.frames)
+    fits = track(out.frames, shape)
     return fits, motion_from_fits(fits, out.fps), out.motion
 
 
@@ -149,10 +153,11 @@ def emotion_report(pipe, portrait, wave: np.ndarray, seed: int,
     from ..data.emotion import EMOTIONS
 
     keep = np.array([n not in SPEECH_DRIVEN for n in EXPRESSION_NAMES])
-    _, base, base_rendered = read_clip(pipe, portrait, wave, seed, emotion="neutral")
+    shape = pipe.analyze(portrait, SIZE, CROP).identity
+    _, base, base_rendered = read_clip(pipe, portrait, wave, seed, shape, emotion="neutral")
     report: dict[str, dict] = {}
     for name in emotions:
-        _, measured, rendered = read_clip(pipe, portrait, wave, seed, emotion=name)
+        _, measured, rendered = read_clip(pipe, portrait, wave, seed, shape, emotion=name)
         delta = (measured.expression.mean(0) - base.expression.mean(0))[keep]
         delta_rendered = (rendered.expression.mean(0) - base_rendered.expression.mean(0))[keep]
         offset = EMOTIONS[name].scaled(1.0)[0][keep]

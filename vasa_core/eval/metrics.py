@@ -38,10 +38,11 @@ def mouth_opening(frames: Iterable[np.ndarray]) -> np.ndarray:
     return opening_from_fits(track(frames))
 
 
-def track(frames: Iterable[np.ndarray]) -> list:
-    """Per-frame `detect_and_fit` results with the tracking detector (None: no face)."""
+def track(frames: Iterable[np.ndarray], shape: np.ndarray | None = None) -> list:
+    """Per-frame `detect_and_fit` results with the tracking detector (None: no face),
+    fitted against `shape` (a person's identity) or the canonical face."""
     detector = default_detector(static=False)
-    return [detect_and_fit(frame, detector, retry=False) for frame in frames]
+    return [detect_and_fit(frame, detector, retry=False, shape=shape) for frame in frames]
 
 
 def opening_from_fits(found: list) -> np.ndarray:

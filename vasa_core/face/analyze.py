@@ -15,7 +15,7 @@ import numpy as np
 
 from ..latent import EXPRESSION_NAMES, FaceLatent, Motion
 from .detector import NO_FACE_HELP, FaceDetector
-from .fit import FaceFit, fit_landmarks, identity_from_fit
+from .fit import FaceFit, fit_landmarks, rest_from_fit
 
 PLATE_SIDE = 512  # the background plate is inpainted at this size, then upsampled
 
@@ -59,13 +59,15 @@ def background_plate(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def detect_and_fit(image: np.ndarray, detector: FaceDetector | None = None,
-                   retry: bool = True) -> tuple[FaceFit, np.ndarray, tuple] | None:
-    """Fit of the largest face in an RGB uint8 image: (fit, landmarks px, box) or None."""
+                   retry: bool = True, shape: np.ndarray | None = None
+                   ) -> tuple[FaceFit, np.ndarray, tuple] | None:
+    """Fit of the largest face in an RGB uint8 image: (fit, landmarks px, box) or None.
+    `shape` (478, 3): the neutral to fit against (a person's identity; default canonical)."""
     detector = detector or default_detector()
     det = detector.detect(image, retry=retry)
     if det is None:
         return None
-    return fit_landmarks(det.landmarks, image.shape[:2]), det.landmarks, det.box
+    return fit_landmarks(det.landmarks, image.shape[:2], shape), det.landmarks, det.box
 
 
 def analyze_image(image, detector: FaceDetector | None = None) -> FaceLatent:
@@ -82,18 +84,22 @@ def analyze_image(image, detector: FaceDetector | None = None) -> FaceLatent:
         raise ValueError(NO_FACE_HELP)
     fit, landmarks, box = found
     mask = person_mask(detector, image, landmarks)
+    identity, expression0 = rest_from_fit(fit)
     return FaceLatent(
         image=image, mask=mask, background=background_plate(image, mask),
-        identity=identity_from_fit(fit), pose0=fit.pose, expression0=fit.expression,
+        identity=identity, pose0=fit.pose, expression0=expression0,
         gaze0=fit.gaze, landmarks=landmarks.astype(np.float32), scale_px=fit.scale_px,
         face_box=tuple(int(round(v)) for v in box))
 
 
 def analyze_frames(frames: Iterable[np.ndarray], fps: float = 25.0, tracking: bool = False,
-                   detector: FaceDetector | None = None) -> Motion:
-    """Motion (T, D) of the largest face in each RGB frame (see `motion_from_fits`)."""
+                   detector: FaceDetector | None = None,
+                   shape: np.ndarray | None = None) -> Motion:
+    """Motion (T, D) of the largest face in each RGB frame (see `motion_from_fits`),
+    fitted against `shape` (a person's identity) or the canonical face."""
     detector = detector or default_detector(static=not tracking)
-    return motion_from_fits([detect_and_fit(f, detector, retry=False) for f in frames], fps)
+    return motion_from_fits([detect_and_fit(f, detector, retry=False, shape=shape)
+                             for f in frames], fps)
 
 
 def motion_from_fits(found: list[tuple[FaceFit, np.ndarray, tuple] | None],

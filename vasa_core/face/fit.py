@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import lsq_linear
 
-from ..latent import Pose, angles_from_matrix, rotation_matrix
+from ..latent import EXPRESSION_NAMES, RELATIVE, Pose, angles_from_matrix, rotation_matrix
 from . import topology as T
 from .basis import EYEBALL_RADIUS, expression_basis, gaze_offsets
 from .canonical import canonical
@@ -109,8 +109,19 @@ def fit_landmarks(points: np.ndarray, frame_size: tuple[int, int],
                    observed.astype(np.float32), s, rot, t)
 
 
-def identity_from_fit(fit: FaceFit) -> np.ndarray:
-    """The neutral shape (478, 3) of a fitted face: observed minus expression and gaze."""
-    basis = expression_basis()
-    return (fit.observed - np.einsum("k,kvc->vc", fit.expression, basis)
-            - gaze_offsets(fit.gaze)).astype(np.float32)
+def rest_from_fit(fit: FaceFit) -> tuple[np.ndarray, np.ndarray]:
+    """A portrait's (identity (478, 3), expression0 (K,)) from its fit.
+
+    expression0 keeps the fitted articulators; the relative coefficients (latent.RELATIVE:
+    brows, lids, smile, ...) are 0 and what the fit read on them stays in the identity, so
+    that every command on them has its whole range. Fitted against the generic canonical
+    face, one photo reads a person's build as expression, often at a bound (low brows as
+    browDown 1.0, narrow eyes as eyeBlink 1.0), and a coefficient read at 1.0 could never
+    move further: such a portrait would blink one eye and could not frown.
+    """
+    relative = [EXPRESSION_NAMES.index(n) for n in RELATIVE]
+    expression0 = fit.expression.copy()
+    expression0[relative] = 0.0
+    identity = (fit.observed - np.einsum("k,kvc->vc", expression0, expression_basis())
+                - gaze_offsets(fit.gaze))
+    return identity.astype(np.float32), expression0
