@@ -251,3 +251,26 @@ def test_shipped_checkpoint_blinks_at_the_commanded_rate():
     assert 10 <= blink_rate(pipe.motion(speech)) <= 25  # default 15 per minute
     assert 20 <= blink_rate(pipe.motion(speech, blink_rate=30.0)) <= 40
     assert blink_rate(pipe.motion(speech, blink_rate=0.0)) < 10  # the model's own only
+
+
+@pytest.mark.skipif(not (DEFAULT_CHECKPOINT / "model.safetensors").exists(),
+                    reason="checkpoints/vasa-motion-s is not trained yet")
+def test_shipped_checkpoint_moves_the_head_smoothly_across_window_joins():
+    """Offline, the head does not jerk at the 2 s window joins; streamed in 2-frame
+    windows, which join at every other frame, it moves about as much as offline (with a
+    position-only join correction: 2.4x as much, and 2.5-3x the jerk at offline joins)."""
+    from vasa_core.audio import features
+    from vasa_core.motion import sample_motion
+    from vasa_core.pipeline import STREAM_HOP, STREAM_STEPS
+
+    pipe = TalkingFacePipeline.from_pretrained()
+    feats, window = features(speech_like(20.0)), pipe.model.config.window
+    offline = sample_motion(pipe.model, feats, seed=0)[:, POSE_SLICE][:, :3]  # (T, 3) degrees
+    streamed = sample_motion(pipe.model, feats, seed=0, window=STREAM_HOP,
+                             steps=STREAM_STEPS)[:, POSE_SLICE][:, :3]
+    speed = np.abs(np.diff(streamed, axis=0)).mean() / np.abs(np.diff(offline, axis=0)).mean()
+    assert 0.7 < speed < 1.5
+    jerk = np.abs(np.diff(offline, n=2, axis=0)).mean(1)  # (T-2,) centred on frame t+1
+    at_join = np.zeros(len(jerk), bool)
+    at_join[np.arange(window - 1, len(jerk), window)] = True  # centred on a window's first frame
+    assert jerk[at_join].mean() < 2.0 * jerk[~at_join].mean()

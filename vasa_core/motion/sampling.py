@@ -59,7 +59,7 @@ from typing import Callable, Iterable, Iterator, Sequence, Union
 import numpy as np
 import torch
 
-from ..latent import EXPRESSION_SLICE
+from ..latent import EXPRESSION_SLICE, POSE_SLICE
 from .conditions import CONDITION_NAMES, Conditions, Controls, make_conditions
 from .diffusion import ModelFn, alpha_sigma
 from .dit import MotionDiT
@@ -257,21 +257,36 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
 
 
 JOIN_FRAMES = 3.0  # e-folding length (frames) of the correction at a window join
+HEAD_JOIN_FRAMES = 1.5  # the head's: critically damped, position and velocity matched
 
 
 def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
     """Remove the step at a window join: a window is sampled given its history but, with a
     briefly trained model, its first frame can jump away from where the history was heading.
     The difference between the history's linear extrapolation and the window's first frame
-    is added back, decaying over JOIN_FRAMES, so position and velocity stay continuous.
-    Applied identically offline and when streaming (both slide through here), and only
-    between generated windows: the first window's history (`init_motion`, e.g. a reference
-    pose) conditions it but is not a trajectory to continue."""
+    is added back, decaying over JOIN_FRAMES, so the position continues.
+
+    The head is heavy and moves the whole image: a change of its velocity at a join reads as
+    a jerk (the pose's second difference was 2.3x its usual size at the joins). Its
+    correction is critically damped, c(n) = (dp + (dv + dp / tau) n) exp(-n / tau), which
+    continues its velocity as well (c(0) = dp, c'(0) = dv). tau = HEAD_JOIN_FRAMES = 1.5
+    also keeps the head of 2-frame streaming windows, which join at every other frame, as
+    lively as the offline head (mean |d yaw| 0.25 vs 0.25 deg/frame; tau 3 halves it)
+    instead of twice as jumpy (0.50 with the position-only correction).
+    Expressions and gaze keep the position-only correction: lips and saccades may change
+    speed abruptly. Applied identically offline and when streaming (both slide through
+    here), and only between generated windows: the first window's history (`init_motion`,
+    e.g. a reference pose) conditions it but is not a trajectory to continue."""
     if history is None or len(history) < 2:
         return motion
-    expected = 2 * history[-1] - history[-2]  # (D,) where the motion was heading
-    decay = np.exp(-np.arange(len(motion)) / JOIN_FRAMES)[:, None]  # (L, 1)
-    joined = motion + decay * (expected - motion[0])
+    n = np.arange(len(motion))[:, None]  # (L, 1)
+    step = 2 * history[-1] - history[-2] - motion[0]  # (D,) extrapolated minus sampled
+    joined = motion + np.exp(-n / JOIN_FRAMES) * step
+    if len(motion) > 1:
+        head, tau = POSE_SLICE, HEAD_JOIN_FRAMES
+        turn = (history[-1] - history[-2] - motion[1] + motion[0])[head]  # (6,) velocity gap
+        joined[:, head] = motion[:, head] + (step[head] + (turn + step[head] / tau) * n) \
+            * np.exp(-n / tau)
     joined[:, EXPRESSION_SLICE] = joined[:, EXPRESSION_SLICE].clip(0.0, 1.0)
     return joined.astype(motion.dtype)
 
