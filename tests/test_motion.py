@@ -145,18 +145,20 @@ def test_one_window_equals_direct_sampling(frames, with_init):
 
 
 def test_windows_join_without_a_step():
-    """A window that jumps away from its history's trend is pulled back at the join
-    (position continues) and left alone a few frames later; the head, whose velocity
-    continues too, turns at most half as sharply as the position-only dimensions."""
+    """A window that jumps away from its history's trend: the head continues the trend's
+    position and velocity, turning at most half as sharply as the other dimensions, which
+    meet the trend half-way; a few frames later the window is left alone."""
     t = np.arange(10, dtype=np.float32)[:, None]
     history = np.repeat(0.1 * t, MOTION_DIM, 1)  # (K, D) rising 0.1 per frame
     window = np.full((40, MOTION_DIM), 0.5, np.float32)  # flat, but starting with a jump
     joined = _join(history, window)
-    expected = 2 * history[-1] - history[-2]
-    assert np.allclose(joined[0], expected.clip(max=1.0)) and np.allclose(joined[-1], window[-1])
+    trend = 2 * history[-1] - history[-2]  # 1.0: where the history was heading
+    assert np.allclose(joined[0, POSE_SLICE], trend[POSE_SLICE])
+    assert np.allclose(joined[0, GAZE_SLICE], 0.5 * (trend + window[0])[GAZE_SLICE])
+    assert np.allclose(joined[-1], window[-1])
     turn = np.abs(np.diff(np.concatenate([history, joined]), n=2, axis=0)).max(0)  # (D,)
-    assert turn.max() < np.abs(joined[0, 0] - window[0, 0])
     assert turn[POSE_SLICE].max() <= 0.5 * turn[GAZE_SLICE].min()
+    assert turn.max() < np.abs(trend[0] - window[0, 0])
     assert _join(None, window) is window
 
 

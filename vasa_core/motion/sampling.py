@@ -257,31 +257,31 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
 
 
 JOIN_FRAMES = 3.0  # e-folding length (frames) of the correction at a window join
+JOIN_SHARE = 0.5  # share of the step at a join that expressions and gaze take back
 HEAD_JOIN_FRAMES = 1.5  # the head's: critically damped, position and velocity matched
 
 
 def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
-    """Remove the step at a window join: a window is sampled given its history but, with a
-    briefly trained model, its first frame can jump away from where the history was heading.
-    The difference between the history's linear extrapolation and the window's first frame
-    is added back, decaying over JOIN_FRAMES, so the position continues.
+    """Smooth the step at a window join: a window is sampled given its history, but from
+    its own noise, so its first frame can jump away from where the history was heading.
 
-    The head is heavy and moves the whole image: a change of its velocity at a join reads as
-    a jerk (the pose's second difference was 2.3x its usual size at the joins). Its
-    correction is critically damped, c(n) = (dp + (dv + dp / tau) n) exp(-n / tau), which
-    continues its velocity as well (c(0) = dp, c'(0) = dv). tau = HEAD_JOIN_FRAMES = 1.5
-    also keeps the head of 2-frame streaming windows, which join at every other frame, as
-    lively as the offline head (mean |d yaw| 0.25 vs 0.25 deg/frame; tau 3 halves it)
-    instead of twice as jumpy (0.50 with the position-only correction).
-    Expressions and gaze keep the position-only correction: lips and saccades may change
-    speed abruptly. Applied identically offline and when streaming (both slide through
-    here), and only between generated windows: the first window's history (`init_motion`,
-    e.g. a reference pose) conditions it but is not a trajectory to continue."""
+    The head is heavy and moves the whole image: a change of its velocity reads as a jerk.
+    Its correction is critically damped, c(n) = (dp + (dv + dp / tau) n) exp(-n / tau),
+    which continues its position and velocity (c(0) = dp, c'(0) = dv; dp = the history's
+    linear extrapolation minus the window's first frame). Expressions and gaze meet the
+    extrapolation half-way (JOIN_SHARE of dp, decaying over JOIN_FRAMES): the two are
+    estimates of the same frame, and taking the whole step makes the mouth follow its own
+    momentum, which lags. Measured on the shared speech (model card, "Window joins"):
+    with the whole step, 2-frame streaming windows drew the jaw as a 2-frame sawtooth one
+    or two frames behind the offline mouth and moved the head 2.4x as much as offline.
+    Applied identically offline and when streaming (both slide through here), and only
+    between generated windows: the first window's history (`init_motion`, e.g. a reference
+    pose) conditions it but is not a trajectory to continue."""
     if history is None or len(history) < 2:
         return motion
     n = np.arange(len(motion))[:, None]  # (L, 1)
     step = 2 * history[-1] - history[-2] - motion[0]  # (D,) extrapolated minus sampled
-    joined = motion + np.exp(-n / JOIN_FRAMES) * step
+    joined = motion + JOIN_SHARE * np.exp(-n / JOIN_FRAMES) * step
     if len(motion) > 1:
         head, tau = POSE_SLICE, HEAD_JOIN_FRAMES
         turn = (history[-1] - history[-2] - motion[1] + motion[0])[head]  # (6,) velocity gap
