@@ -12,9 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
+
+from .native_logs import QuietGraph
 
 ANALYSIS_SIDE = 960  # longest side the models see; MediaPipe works at 192-256 px internally
 
@@ -80,9 +83,9 @@ class FaceDetector:
     def __init__(self, static: bool = True, max_faces: int = 4):
         mp = _quiet_import()
         self._mp = mp
-        self.mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=static, max_num_faces=max_faces, refine_landmarks=True,
-            min_detection_confidence=0.5, min_tracking_confidence=0.5)
+        self.mesh = QuietGraph(partial(
+            mp.solutions.face_mesh.FaceMesh, static_image_mode=static, max_num_faces=max_faces,
+            refine_landmarks=True, min_detection_confidence=0.5, min_tracking_confidence=0.5))
         self._retry_mesh = None
         self._box_detector = None
         self._segmenter = None
@@ -108,8 +111,9 @@ class FaceDetector:
     def _face_boxes(self, image: np.ndarray) -> list[tuple[int, int, int, int]]:
         """Boxes from the full-range (up to ~5 m) face detector, for small faces."""
         if self._box_detector is None:
-            self._box_detector = self._mp.solutions.face_detection.FaceDetection(
-                model_selection=1, min_detection_confidence=0.3)
+            self._box_detector = QuietGraph(partial(
+                self._mp.solutions.face_detection.FaceDetection, model_selection=1,
+                min_detection_confidence=0.3))
         square, scale, ox, oy = _square(image, ANALYSIS_SIDE)
         boxes = []
         for det in self._box_detector.process(square).detections or []:
@@ -122,9 +126,9 @@ class FaceDetector:
 
     def _retry(self, image: np.ndarray) -> list[Detection]:
         if self._retry_mesh is None:
-            self._retry_mesh = self._mp.solutions.face_mesh.FaceMesh(
-                static_image_mode=True, max_num_faces=1, refine_landmarks=True,
-                min_detection_confidence=0.2)
+            self._retry_mesh = QuietGraph(partial(
+                self._mp.solutions.face_mesh.FaceMesh, static_image_mode=True, max_num_faces=1,
+                refine_landmarks=True, min_detection_confidence=0.2))
         h, w = image.shape[:2]
         for x0, y0, x1, y1 in sorted(self._face_boxes(image),
                                      key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])):
@@ -154,8 +158,8 @@ class FaceDetector:
     def segment(self, image: np.ndarray) -> np.ndarray:
         """Person alpha (H, W) float32 in [0, 1] at the image's resolution."""
         if self._segmenter is None:
-            self._segmenter = self._mp.solutions.selfie_segmentation.SelfieSegmentation(
-                model_selection=0)
+            self._segmenter = QuietGraph(partial(
+                self._mp.solutions.selfie_segmentation.SelfieSegmentation, model_selection=0))
         h, w = image.shape[:2]
         side = 512
         square, scale, ox, oy = _square(image, side)
