@@ -40,6 +40,8 @@ history when given, else its history is dropped. Before the first frame the audi
 first frame's (edge padding, usually silence), and so is the motion history when fewer
 than K frames exist; the last window is padded with its last audio frame and cropped.
 Expression coefficients are clipped to [0, 1] (latent.py) before they become history.
+`_join` smooths the step where a window meets its history (the head keeps its velocity;
+expressions and gaze meet the history's trend half-way).
 
 Streaming. `stream_motion` runs the same windows with L = hop as audio arrives, so its
 output is *identical* to `sample_motion(..., window=hop)` whatever the chunking of the
