@@ -9,7 +9,6 @@ padded copies, before giving up with a message that says what to try.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 from functools import partial
@@ -17,7 +16,7 @@ from functools import partial
 import cv2
 import numpy as np
 
-from .native_logs import QuietGraph
+from .native_logs import QuietGraph, filtered
 
 ANALYSIS_SIDE = 960  # longest side the models see; MediaPipe works at 192-256 px internally
 
@@ -43,7 +42,7 @@ class Detection:
 def _quiet_import():
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with contextlib.redirect_stderr(open(os.devnull, "w")):
+    with filtered():
         import mediapipe as mp
     return mp
 

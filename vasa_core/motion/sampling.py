@@ -282,13 +282,14 @@ def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
     if history is None or len(history) < 2:
         return motion
     n = np.arange(len(motion))[:, None]  # (L, 1)
-    step = 2 * history[-1] - history[-2] - motion[0]  # (D,) extrapolated minus sampled
-    joined = motion + JOIN_SHARE * np.exp(-n / JOIN_FRAMES) * step
-    if len(motion) > 1:
-        head, tau = POSE_SLICE, HEAD_JOIN_FRAMES
-        turn = (history[-1] - history[-2] - motion[1] + motion[0])[head]  # (6,) velocity gap
-        joined[:, head] = motion[:, head] + (step[head] + (turn + step[head] / tau) * n) \
-            * np.exp(-n / tau)
+    trend = history[-1] - history[-2]  # (D,) the history's velocity per frame
+    step = history[-1] + trend - motion[0]  # (D,) extrapolated minus sampled
+    own = motion[1] - motion[0] if len(motion) > 1 else trend  # (D,) the window's velocity
+    correction = JOIN_SHARE * np.exp(-n / JOIN_FRAMES) * step  # (L, D)
+    head, tau = POSE_SLICE, HEAD_JOIN_FRAMES
+    dp, dv = step[head], (trend - own)[head]
+    correction[:, head] = (dp + (dv + dp / tau) * n) * np.exp(-n / tau)
+    joined = motion + correction
     joined[:, EXPRESSION_SLICE] = joined[:, EXPRESSION_SLICE].clip(0.0, 1.0)
     return joined.astype(motion.dtype)
 
