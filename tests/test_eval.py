@@ -27,6 +27,24 @@ def test_lip_sync_finds_the_offset():
     assert np.isnan(still["r"]) and np.isnan(still["r_lag0"]) and still["offset"] == 0
 
 
+def test_pooled_offset_finds_a_lag_no_single_noisy_clip_shows():
+    """Five noisy clips all 2 frames late: each one's own best lag scatters, the pool's
+    does not; a flat (silent) clip's NaN curve is left out of the pool."""
+    rng = np.random.default_rng(1)
+    smooth = lambda x: np.convolve(x, np.ones(5) / 5, "same")  # noqa: E731
+    curves, frames, own = [], [], []
+    for _ in range(5):
+        real = smooth(rng.standard_normal(150))
+        late = np.concatenate([np.zeros(2), real[:-2]]) + 3.0 * smooth(rng.standard_normal(150))
+        got = ev.lip_sync(late, real)
+        curves.append(got["r_by_lag"]), frames.append(150), own.append(got["offset"])
+    silent = ev.lip_sync(np.zeros(150), real)["r_by_lag"]
+    pooled = ev.pooled_offset(curves + [silent], frames + [150])
+    assert pooled["offset"] == 2 and 0 < pooled["r"] < 1
+    assert len(curves[0]) == 2 * ev.MAX_LAG + 1 and sum(o != 2 for o in own) >= 2
+    assert ev.pooled_offset([silent], [150])["offset"] == 0
+
+
 def test_blink_rate_counts_each_blink_once():
     blink = np.zeros(300)  # 12 s at 25 fps
     for start in (20, 120, 220):
@@ -78,6 +96,10 @@ def test_evaluate_video_end_to_end(tmp_path):
     assert report["ceiling_reenact_r"] > 0.6 and report["analyzer_r"] > 0.7
     assert report["ceiling_reenact_r"] > report["r"] + 0.2
     assert report["teacher_r"] > 0.2  # the teacher's rules on recognised phones follow it
+    # one video summarised (twice over) is that video: its r, its offset
+    summary = ev.summarize_videos([report, report])
+    assert summary["videos"] == 2 and summary["pooled_offset"] == report["offset"]
+    assert summary["mean_r"] == pytest.approx(report["r"]) and len(report["r_by_lag"]) == 11
 
 
 def test_drive_renders_a_foreign_motion_on_the_portrait(tmp_path):

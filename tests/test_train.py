@@ -148,6 +148,20 @@ def test_resume_continues_exactly(run, tmp_path):
     assert [r["loss"] for r in resumed[20:]] == [r["loss"] for r in full[20:]]
 
 
+def test_fine_tuning_starts_from_the_checkpoint(run, tmp_path):
+    """--init: the pretrained weights, normalisation and architecture (the width asked for
+    is overridden), so the first steps' loss is the pretrained run's, not a fresh start's."""
+    config, full = run
+    tuned = replace(config, out=str(tmp_path), init=config.out, width=config.width * 2, steps=5)
+    losses = train(tuned)
+    model, pretrained = load_pretrained(tmp_path), load_pretrained(config.out)
+    assert model.config.width == config.width
+    assert torch.equal(model.motion_std, pretrained.motion_std)
+    start = np.mean([r["loss"] for r in losses])
+    assert start < 0.8 * np.mean([r["loss"] for r in full[:5]])
+    assert json.loads((tmp_path / "train_config.json").read_text())["init"] == config.out
+
+
 def test_command_line_parses_into_the_config():
     config, resume, stop_at = parse_args(["--corpus", "c", "--out", "o", "--steps", "7",
                                           "--mixed-precision", "bf16", "--width", "64",

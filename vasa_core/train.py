@@ -31,7 +31,7 @@ import copy
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -44,7 +44,7 @@ from .audio import FEATURE_DIM, features
 from .data.corpus import MANIFEST, load_corpus
 from .latent import MOTION_INDEX
 from .motion import (CONDITION_NAMES, Conditions, MotionDiT, MotionDiTConfig, drop_conditions,
-                     save_pretrained, training_loss)
+                     load_pretrained, save_pretrained, training_loss)
 from .motion.conditions import CONDITION_INDEX, EMOTION_INDEX
 from .motion.dit import default_drop_probs
 
@@ -79,6 +79,9 @@ class TrainConfig:
     mixed_precision: str = "no"  # no | fp16 | bf16
     save_every: int = 500
     threads: int = 0  # torch CPU threads; 0 = torch's default
+    # Fine-tuning: start from this checkpoint's weights and motion normalisation (its
+    # architecture replaces the fields below); "" trains from scratch.
+    init: str = ""
     # The MotionDiTConfig fields a run may change (flat, so each is a command-line flag);
     # their defaults are the network's own.
     width: int = _MODEL_DEFAULTS["width"]
@@ -92,6 +95,16 @@ class TrainConfig:
     def model_config(self) -> MotionDiTConfig:
         shared = {name: getattr(self, name) for name in MODEL_FIELDS}
         return MotionDiTConfig(audio_dim=FEATURE_DIM, drop_probs=default_drop_probs(), **shared)
+
+    def adopt_init(self) -> TrainConfig:
+        """With `init`, this config with the architecture of the checkpoint it starts from."""
+        if not self.init:
+            return self
+        saved = MotionDiTConfig.load(self.init)
+        if saved.audio_dim != FEATURE_DIM:
+            raise ValueError(f"{self.init} reads {saved.audio_dim} audio features, "
+                             f"this code computes {FEATURE_DIM}")
+        return replace(self, **{name: getattr(saved, name) for name in MODEL_FIELDS})
 
     def save(self, directory: str | Path) -> None:
         text = json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -249,6 +262,9 @@ def build(config: TrainConfig, accelerator: Accelerator) -> tuple[MotionDiT, Win
     with accelerator.main_process_first():  # one process fills the feature cache
         clips = corpus_features(config.corpus)
     dataset = WindowDataset(clips, config.window, config.context, config.seed)
+    if config.init:
+        # The pretrained normalisation is kept: its network was trained in those units.
+        return load_pretrained(config.init).train(), dataset
     torch.manual_seed(config.seed)  # the initial weights
     model = MotionDiT(config.model_config())
     model.set_normalisation(dataset.all_motion())
@@ -303,6 +319,7 @@ def train(config: TrainConfig, resume: bool = False, stop_at: int | None = None)
     from accelerate import Accelerator
     from tqdm import tqdm
 
+    config = config.adopt_init()
     if config.threads:
         torch.set_num_threads(config.threads)
     accelerator = Accelerator(mixed_precision=config.mixed_precision)

@@ -13,7 +13,8 @@ def add_eval(commands) -> None:
         "eval", help="lip sync, head motion, blinks and controls, measured on pixels",
         description="--videos: for each real talking video, drive a portrait with its audio, "
                     "re-read both videos with the face analyzer and print JSON: lip-sync r "
-                    "and AV offset, dP (deg/frame), blinks per minute, window-join jitter. "
+                    "and AV offset, dP (deg/frame), blinks per minute, window-join jitter, "
+                    "and a summary (mean r, pooled offset). "
                     "--audio: the rendered mouth against each clip's loudness. --controls "
                     "--audio A: gaze, distance, emotion and cfg_audio commands rendered with "
                     "the first audio and re-read (vasa_core.eval.controls).")
@@ -32,7 +33,7 @@ def add_eval(commands) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from ..eval import evaluate_controls, evaluate_speech, evaluate_video
+    from ..eval import evaluate_controls, evaluate_speech, evaluate_video, summarize_videos
     from ..examples import example_portrait_path
 
     if args.controls and not args.audio:
@@ -56,7 +57,8 @@ def _eval(args: argparse.Namespace) -> int:
     seconds = args.seconds or 30.0
     reports = [evaluate_video(pipe, v, portrait, seed=args.seed, max_seconds=seconds)
                for v in videos]
+    summary = summarize_videos(reports) if reports else None
     reports += [evaluate_speech(pipe, a, portrait, seed=args.seed, max_seconds=seconds)
                 for a in args.audio or []]
-    print(json.dumps(reports, indent=2))
+    print(json.dumps({"clips": reports, "videos_summary": summary}, indent=2))
     return 0

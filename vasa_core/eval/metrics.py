@@ -5,6 +5,9 @@ The face analyzer re-reads frames, generated or real:
     the distance between the outer eye corners, per frame; scale- and pose-robust;
   * lip sync: Pearson r between the generated and the real video's opening series on the
     25 fps grid, at the best lag within +-MAX_LAG frames (the AV offset) and at lag 0;
+    over several videos, the pooled offset: the best lag of their lag curves averaged
+    (a 5-8 s clip's own best lag is noisy where its curve is flat, so a system's lag
+    shows in the pool, not in one clip);
   * head motion dP: mean absolute change of (yaw, pitch, roll) per frame, degrees
     (VASA-1's delta-P, Sec. 4.1);
   * blinks per minute: rising crossings of the mean eyeBlink above BLINK_ON after being
@@ -91,11 +94,26 @@ def lip_sync(generated: np.ndarray, real: np.ndarray, max_lag: int = MAX_LAG) ->
     g, r = generated[:n], real[:n]
     lags = range(-max_lag, max_lag + 1)
     scores = [_pearson(g[max(k, 0):n + min(k, 0)], r[max(-k, 0):n - max(k, 0)]) for k in lags]
+    curve = [round(float(s), 4) for s in scores]
     if np.all(np.isnan(scores)):
-        return {"r": float("nan"), "offset": 0, "r_lag0": float("nan")}
+        return {"r": float("nan"), "offset": 0, "r_lag0": float("nan"), "r_by_lag": curve}
     best = int(np.nanargmax(scores))
     return {"r": float(scores[best]), "offset": int(list(lags)[best]),
-            "r_lag0": float(scores[max_lag])}
+            "r_lag0": float(scores[max_lag]), "r_by_lag": curve}
+
+
+def pooled_offset(curves: list[list[float]], frames: list[int]) -> dict:
+    """The best lag of several clips' `lip_sync` lag curves (each over lags -L..L) pooled:
+    Fisher-z average weighted by frames - 3 (each r's inverse variance), so a long clip
+    counts more than a short one and no clip's flat curve decides alone. Returns
+    {"offset": frames (> 0: generated lags real), "r": the pooled r at that lag}."""
+    z = np.arctanh(np.clip(np.asarray(curves, np.float64), -0.999, 0.999))  # (clips, lags)
+    w = np.maximum(np.asarray(frames, np.float64) - 3, 1.0)[:, None] * np.isfinite(z)
+    if not w.any():
+        return {"offset": 0, "r": float("nan")}
+    pooled = np.nansum(z * w, axis=0) / np.maximum(w.sum(0), 1e-9)
+    best = int(np.argmax(pooled))
+    return {"offset": best - (z.shape[1] - 1) // 2, "r": float(np.tanh(pooled[best]))}
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:

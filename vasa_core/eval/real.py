@@ -22,7 +22,7 @@ import numpy as np
 
 from ..face.analyze import motion_from_fits
 from .metrics import (blink_rate, delta_p, join_jitter, lip_sync, log_energy, mouth_opening,
-                      opening_from_fits, resample, track)
+                      opening_from_fits, pooled_offset, resample, track)
 from .phones import teacher_opening
 
 
@@ -46,6 +46,7 @@ def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
     gen_fits = track(out.frames)  # the generated frames are measured like the real ones
     gen_motion = motion_from_fits(gen_fits, out.fps)
     report = {"video": Path(video).name, "seconds": round(len(frames) / fps, 2),
+              "frames": len(real_open),
               **lip_sync(opening_from_fits(gen_fits), real_open),
               "dP_generated": delta_p(gen_motion), "dP_real": delta_p(real_motion),
               "dP_generated_motion": delta_p(out.motion),
@@ -67,3 +68,15 @@ def reference_r(pipe, frames: np.ndarray, fps: float, real_open: np.ndarray, rea
             "analyzer_r": lip_sync(mirrored, real_open, max_lag=0)["r"],
             "energy_r": lip_sync(energy, real_open)["r"],
             "teacher_r": lip_sync(teacher_opening(audio, len(real_open)), real_open)["r"]}
+
+
+def summarize_videos(reports: list[dict]) -> dict:
+    """What `evaluate_video` found over several videos: mean lip-sync r (each at its own
+    best lag), the pooled AV offset (metrics.pooled_offset), how many clips' own offsets
+    are within +-1 frame, and mean dP generated / real on pixels."""
+    pooled = pooled_offset([r["r_by_lag"] for r in reports], [r["frames"] for r in reports])
+    mean = lambda key: float(np.nanmean([r[key] for r in reports]))  # noqa: E731
+    return {"videos": len(reports), "mean_r": mean("r"), "pooled_offset": pooled["offset"],
+            "pooled_r": pooled["r"],
+            "offsets_within_1": sum(abs(r["offset"]) <= 1 for r in reports),
+            "mean_dP_generated": mean("dP_generated"), "mean_dP_real": mean("dP_real")}
