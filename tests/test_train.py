@@ -168,6 +168,8 @@ def test_command_line_parses_into_the_config():
                                           "--resume"])
     assert (config.steps, config.width, config.mixed_precision, resume, stop_at) == \
         (7, 64, "bf16", True, None)
+    assert parse_args(["--corpus", "c", "--out", "o", "--init", "ckpt"])[0].init == "ckpt"
+    assert config.init == ""
 
 
 def test_several_corpora_train_as_one(corpus):

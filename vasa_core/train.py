@@ -383,8 +383,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[TrainConfig, bool, in
     parser.add_argument("--resume", action="store_true", help="continue from OUT/resume")
     parser.add_argument("--mixed-precision", choices=("no", "fp16", "bf16"), default="no")
     parser.add_argument("--stop-at", type=int, help="stop after this step (resume later)")
+    parser.add_argument("--init", default="", metavar="CHECKPOINT",
+                        help="fine-tune: start from this checkpoint (its architecture, "
+                             "weights and normalisation)")
     for f in fields(TrainConfig):
-        if f.name not in ("corpus", "out", "mixed_precision"):
+        if f.name not in ("corpus", "out", "mixed_precision", "init"):
             parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default),
                                 default=f.default)
     args = vars(parser.parse_args(argv))
