@@ -29,7 +29,8 @@ def evaluate_speech(pipe, audio, portrait, seed: int = 0, max_seconds: float = 3
     silent = energy < SILENCE_DB
     name = Path(audio).name if isinstance(audio, (str, Path)) else "audio"
     return {"audio": name, "seconds": round(len(wave) / SAMPLE_RATE, 2),
-            **{f"energy_{k}": v for k, v in lip_sync(opening, energy).items()},
+            **{f"energy_{k}": v for k, v in lip_sync(opening, energy).items()
+               if k != "r_by_lag"},
             "opening_speech": _mean(opening[~silent]), "opening_silence": _mean(opening[silent]),
             "dP": delta_p(out.motion), "blinks_per_min": blink_rate(out.motion)}
 
