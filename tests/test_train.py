@@ -162,6 +162,16 @@ def test_fine_tuning_starts_from_the_checkpoint(run, tmp_path):
     assert json.loads((tmp_path / "train_config.json").read_text())["init"] == config.out
 
 
+def test_missing_corpus_or_init_is_a_clear_error(corpus, tmp_path, capsys):
+    from vasa_core.cli import main
+
+    assert main(["train", "--corpus", str(tmp_path / "none"), "--out", str(tmp_path)]) == 2
+    assert "is not a corpus" in capsys.readouterr().err
+    assert main(["train", "--corpus", str(corpus), "--out", str(tmp_path),
+                 "--init", str(tmp_path / "none")]) == 2
+    assert "is not a checkpoint" in capsys.readouterr().err
+
+
 def test_command_line_parses_into_the_config():
     config, resume, stop_at = parse_args(["--corpus", "c", "--out", "o", "--steps", "7",
                                           "--mixed-precision", "bf16", "--width", "64",

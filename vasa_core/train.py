@@ -96,6 +96,16 @@ class TrainConfig:
         shared = {name: getattr(self, name) for name in MODEL_FIELDS}
         return MotionDiTConfig(audio_dim=FEATURE_DIM, drop_probs=default_drop_probs(), **shared)
 
+    def check_paths(self) -> None:
+        """ValueError naming the first corpus or init checkpoint that is not there, before
+        any work starts."""
+        for part in filter(None, self.corpus.split(os.pathsep)):
+            if not (Path(part) / MANIFEST).is_file():
+                raise ValueError(f"{part} is not a corpus (no {MANIFEST}; build one with "
+                                 "`vasa corpus build` or `vasa corpus extract`)")
+        if self.init and not (Path(self.init) / "config.json").is_file():
+            raise ValueError(f"--init {self.init} is not a checkpoint (no config.json)")
+
     def adopt_init(self) -> TrainConfig:
         """With `init`, this config with the architecture of the checkpoint it starts from."""
         if not self.init:
@@ -319,6 +329,7 @@ def train(config: TrainConfig, resume: bool = False, stop_at: int | None = None)
     from accelerate import Accelerator
     from tqdm import tqdm
 
+    config.check_paths()
     config = config.adopt_init()
     if config.threads:
         torch.set_num_threads(config.threads)
