@@ -96,21 +96,21 @@ class TrainConfig:
         shared = {name: getattr(self, name) for name in MODEL_FIELDS}
         return MotionDiTConfig(audio_dim=FEATURE_DIM, drop_probs=default_drop_probs(), **shared)
 
-    def check_paths(self) -> None:
-        """ValueError naming the first corpus or init checkpoint that is not there, before
-        any work starts."""
+    def check_corpus(self) -> None:
+        """ValueError naming the first corpus directory that is not one, before any work."""
         for part in filter(None, self.corpus.split(os.pathsep)):
             if not (Path(part) / MANIFEST).is_file():
                 raise ValueError(f"{part} is not a corpus (no {MANIFEST}; build one with "
                                  "`vasa corpus build` or `vasa corpus extract`)")
-        if self.init and not (Path(self.init) / "config.json").is_file():
-            raise ValueError(f"--init {self.init} is not a checkpoint (no config.json)")
 
     def adopt_init(self) -> TrainConfig:
         """With `init`, this config with the architecture of the checkpoint it starts from."""
         if not self.init:
             return self
-        saved = MotionDiTConfig.load(self.init)
+        try:
+            saved = MotionDiTConfig.load(self.init)
+        except FileNotFoundError as err:
+            raise ValueError(f"--init {self.init} is not a checkpoint ({err})") from None
         if saved.audio_dim != FEATURE_DIM:
             raise ValueError(f"{self.init} reads {saved.audio_dim} audio features, "
                              f"this code computes {FEATURE_DIM}")
@@ -329,7 +329,7 @@ def train(config: TrainConfig, resume: bool = False, stop_at: int | None = None)
     from accelerate import Accelerator
     from tqdm import tqdm
 
-    config.check_paths()
+    config.check_corpus()
     config = config.adopt_init()
     if config.threads:
         torch.set_num_threads(config.threads)

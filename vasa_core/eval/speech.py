@@ -28,9 +28,10 @@ def evaluate_speech(pipe, audio, portrait, seed: int = 0, max_seconds: float = 3
     energy = log_energy(wave, len(opening))
     silent = energy < SILENCE_DB
     name = Path(audio).name if isinstance(audio, (str, Path)) else "audio"
+    sync = lip_sync(opening, energy)
     return {"audio": name, "seconds": round(len(wave) / SAMPLE_RATE, 2),
-            **{f"energy_{k}": v for k, v in lip_sync(opening, energy).items()
-               if k != "r_by_lag"},
+            "energy_r": sync["r"], "energy_offset": sync["offset"],
+            "energy_r_lag0": sync["r_lag0"],
             "opening_speech": _mean(opening[~silent]), "opening_silence": _mean(opening[silent]),
             "dP": delta_p(out.motion), "blinks_per_min": blink_rate(out.motion)}
 
