@@ -237,6 +237,46 @@ def test_save_load_round_trip(tmp_path):
         load_pretrained(tmp_path / "missing")
 
 
+def test_audio_lifter_keeps_the_envelope_and_drops_the_fine_structure():
+    from vasa_core.audio import FEATURE_DIM
+    from vasa_core.audio.features import LEVEL, MEL_MEAN, MEL_SLOPE
+    from vasa_core.motion.dit import audio_projection
+
+    assert torch.equal(audio_projection(FEATURE_DIM, 0), torch.eye(FEATURE_DIM))
+    p = audio_projection(FEATURE_DIM, 13)
+    torch.testing.assert_close(p @ p, p, atol=1e-5, rtol=0)  # a projection: idempotent
+    torch.testing.assert_close(p, p.T)
+    assert torch.equal(p[LEVEL:, LEVEL:], torch.eye(FEATURE_DIM - LEVEL))
+    assert torch.count_nonzero(p[MEL_MEAN, MEL_SLOPE]) == 0  # the blocks stay apart
+    bins = torch.arange(80.0)
+    envelope = torch.exp(-((bins - 20) / 15) ** 2)  # one broad formant
+    ripple = 0.3 * torch.cos(np.pi / 80 * (bins + 0.5) * 40)  # harmonics: quefrency 40
+    frame = torch.zeros(FEATURE_DIM)
+    frame[MEL_MEAN] = envelope
+    frame[LEVEL] = 1.5
+    out = frame @ p
+    assert (out[MEL_MEAN] - envelope).abs().max() < 0.08  # kept (vs the ripple's 0.3)
+    assert out[LEVEL] == 1.5
+    frame[MEL_MEAN] = ripple
+    assert (frame @ p)[MEL_MEAN].abs().max() < 1e-5  # dropped
+
+
+def test_audio_lifter_is_config_not_weights(tmp_path):
+    from vasa_core.audio import FEATURE_DIM
+
+    config = MotionDiTConfig(**{**TINY, "audio_dim": FEATURE_DIM, "audio_lifter": 13})
+    model = MotionDiT(config)
+    assert "audio_projection" not in model.state_dict()  # old checkpoints load unchanged
+    save_pretrained(model, tmp_path / "ckpt")
+    assert load_pretrained(tmp_path / "ckpt").config.audio_lifter == 13
+    saved = json.loads((tmp_path / "ckpt" / "config.json").read_text())
+    del saved["audio_lifter"]  # a checkpoint from before the field
+    (tmp_path / "ckpt" / "config.json").write_text(json.dumps(saved))
+    assert MotionDiTConfig.load(tmp_path / "ckpt").audio_lifter == 0
+    with pytest.raises(ValueError, match="audio_lifter needs"):
+        MotionDiTConfig(**{**TINY, "audio_lifter": 13})
+
+
 # -- (6) training --------------------------------------------------------------------------
 def synthetic_clips(n: int, frames: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Smooth random audio features (n, frames, 4); motion with jawOpen = sigmoid(3 f0),

@@ -56,7 +56,8 @@ LOSS_LOG = "loss.json"
 RESUME_DIR = "resume"
 
 
-MODEL_FIELDS = ("width", "layers", "heads", "window", "context", "min_window", "dropout")
+MODEL_FIELDS = ("width", "layers", "heads", "window", "context", "min_window", "dropout",
+                "audio_lifter")
 _MODEL_DEFAULTS = {f.name: f.default for f in fields(MotionDiTConfig) if f.name in MODEL_FIELDS}
 
 
@@ -91,6 +92,7 @@ class TrainConfig:
     context: int = _MODEL_DEFAULTS["context"]
     min_window: int = _MODEL_DEFAULTS["min_window"]
     dropout: float = _MODEL_DEFAULTS["dropout"]
+    audio_lifter: int = _MODEL_DEFAULTS["audio_lifter"]
 
     def model_config(self) -> MotionDiTConfig:
         shared = {name: getattr(self, name) for name in MODEL_FIELDS}

@@ -16,6 +16,9 @@ so audio enters where it belongs in time. A dropped history replaces its whole t
 previous audio included, by a learned per-position null; dropped audio replaces every
 audio_in(a) by one learned null vector. The window length L may be shorter than W
 (streaming uses short windows, `sampling.stream_motion`); train on random L to support it.
+With `audio_lifter` > 0 each audio frame a first passes through a fixed cepstral lifter
+(`audio_projection`), which keeps the log-mel envelope and drops the harmonic detail
+that tells synthetic training voices from real ones.
 
 Global conditions (noise level, gaze, distance, emotion) are per-window vectors, like the
 class label in DiT (Peebles & Xie 2023). They are summed into one vector c that drives
@@ -45,6 +48,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..audio.features import MEL_MEAN, MEL_SLOPE
+from ..audio.spectrum import N_MELS
 from ..latent import GAZE_SLICE, MOTION_DIM, MOTION_INDEX
 from .conditions import CONDITION_INDEX, CONDITION_NAMES, EMOTIONS, Conditions
 
@@ -71,6 +76,9 @@ class MotionDiTConfig:
     mlp_ratio: float = 4.0
     dropout: float = 0.1
     fps: float = 25.0
+    # Keep only the first `audio_lifter` cepstral coefficients of each log-mel block (the
+    # smooth spectral envelope); 0 keeps the spectra whole. See `audio_projection`.
+    audio_lifter: int = 0
     drop_probs: dict[str, float] = field(default_factory=default_drop_probs)
 
     def __post_init__(self) -> None:
@@ -82,6 +90,11 @@ class MotionDiTConfig:
             raise ValueError(f"motion_dim must be {MOTION_DIM} (latent.MOTION_NAMES)")
         if self.width % self.heads or self.width % 2:
             raise ValueError(f"width {self.width} must be even and divisible by heads {self.heads}")
+        if not 0 <= self.audio_lifter <= N_MELS:
+            raise ValueError(f"audio_lifter must be in [0, {N_MELS}], got {self.audio_lifter}")
+        if self.audio_lifter and self.audio_dim < MEL_SLOPE.stop:
+            raise ValueError(f"audio_lifter needs the log-mel blocks of vasa_core.audio "
+                             f"(audio_dim >= {MEL_SLOPE.stop}), got audio_dim {self.audio_dim}")
         if self.min_window > self.window:
             raise ValueError(f"min_window {self.min_window} > window {self.window}")
         for name, p in self.drop_probs.items():
@@ -99,6 +112,24 @@ class MotionDiTConfig:
         if unknown:
             raise ValueError(f"unknown config keys {sorted(unknown)}")
         return cls(**data)
+
+
+def audio_projection(audio_dim: int, lifter: int) -> torch.Tensor:
+    """(F, F) fixed map applied to each audio feature frame before `audio_in`: identity, or
+    with `lifter` > 0 a cepstral lifter on the log-mel mean and slope blocks (DCT-II, keep
+    quefrencies < lifter, inverse DCT). The envelope (formants: jaw, rounding) stays; the
+    harmonic fine structure, which tells formant-synthesised training voices from real
+    ones (benchmarks/RESULTS.md, feature transfer), goes. Linear, per frame: streaming and
+    chunking are unaffected."""
+    eye = torch.eye(audio_dim, dtype=torch.float64)
+    if lifter:
+        n = torch.arange(N_MELS, dtype=torch.float64)
+        dct = torch.cos(math.pi / N_MELS * (n[:, None] + 0.5) * n[None, :])  # (mel, quefrency)
+        dct = dct / dct.norm(dim=0, keepdim=True)  # orthonormal columns
+        lifter_map = dct[:, :lifter] @ dct[:, :lifter].T  # (mel, mel) projection
+        for block in (MEL_MEAN, MEL_SLOPE):
+            eye[block, block] = lifter_map
+    return eye.to(torch.get_default_dtype())
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
@@ -202,6 +233,10 @@ class MotionDiT(nn.Module):
         self.final_norm = nn.LayerNorm(width, elementwise_affine=False, eps=1e-6)
         self.final_modulation = nn.Linear(width, 2 * width)
         self.out = nn.Linear(width, d)
+        # Derived from the config, so not saved with the weights.
+        self.register_buffer("audio_projection", audio_projection(config.audio_dim,
+                                                                  config.audio_lifter),
+                             persistent=False)
         self.register_buffer("motion_mean", torch.zeros(d))
         self.register_buffer("motion_std", torch.ones(d))
         self._init_weights()
@@ -236,7 +271,8 @@ class MotionDiT(nn.Module):
         """x_t (B, L, D) noisy normalised window, t (B,) in [0, 1] -> x0 (B, L, D)."""
         self._check(x_t, t, cond)
         k, length = self.config.context, x_t.shape[1]
-        audio = self._choose(cond, "audio", self.audio_in(cond.audio))  # (B, K+L, C)
+        features = cond.audio @ self.audio_projection if self.config.audio_lifter else cond.audio
+        audio = self._choose(cond, "audio", self.audio_in(features))  # (B, K+L, C)
         history = self.history_in(self.normalise(cond.history)) + audio[:, :k]  # (B, K, C)
         history = self._choose(cond, "history", history)
         window = self.noisy_in(x_t) + audio[:, k:]  # (B, L, C)
