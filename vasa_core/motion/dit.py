@@ -44,6 +44,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+import scipy.fft
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -114,22 +116,20 @@ class MotionDiTConfig:
         return cls(**data)
 
 
-def audio_projection(audio_dim: int, lifter: int) -> torch.Tensor:
-    """(F, F) fixed map applied to each audio feature frame before `audio_in`: identity, or
-    with `lifter` > 0 a cepstral lifter on the log-mel mean and slope blocks (DCT-II, keep
-    quefrencies < lifter, inverse DCT). The envelope (formants: jaw, rounding) stays; the
+def audio_projection(audio_dim: int, lifter: int) -> torch.Tensor | None:
+    """(F, F) fixed map applied to each audio feature frame before `audio_in`, or None for
+    `lifter` 0: a cepstral lifter on the log-mel mean and slope blocks (orthonormal DCT-II,
+    keep quefrencies < lifter, inverse). The envelope (formants: jaw, rounding) stays; the
     harmonic fine structure, which tells formant-synthesised training voices from real
     ones (benchmarks/RESULTS.md, feature transfer), goes. Linear, per frame: streaming and
     chunking are unaffected."""
-    eye = torch.eye(audio_dim, dtype=torch.float64)
-    if lifter:
-        n = torch.arange(N_MELS, dtype=torch.float64)
-        dct = torch.cos(math.pi / N_MELS * (n[:, None] + 0.5) * n[None, :])  # (mel, quefrency)
-        dct = dct / dct.norm(dim=0, keepdim=True)  # orthonormal columns
-        lifter_map = dct[:, :lifter] @ dct[:, :lifter].T  # (mel, mel) projection
-        for block in (MEL_MEAN, MEL_SLOPE):
-            eye[block, block] = lifter_map
-    return eye.to(torch.get_default_dtype())
+    if not lifter:
+        return None
+    dct = scipy.fft.dct(np.eye(N_MELS), norm="ortho", axis=0)[:lifter]  # (lifter, mel)
+    projection = np.eye(audio_dim)
+    for block in (MEL_MEAN, MEL_SLOPE):
+        projection[block, block] = dct.T @ dct  # (mel, mel), symmetric and idempotent
+    return torch.as_tensor(projection, dtype=torch.get_default_dtype())
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
@@ -233,7 +233,7 @@ class MotionDiT(nn.Module):
         self.final_norm = nn.LayerNorm(width, elementwise_affine=False, eps=1e-6)
         self.final_modulation = nn.Linear(width, 2 * width)
         self.out = nn.Linear(width, d)
-        # Derived from the config, so not saved with the weights.
+        # Derived from the config, so not saved with the weights; None without a lifter.
         self.register_buffer("audio_projection", audio_projection(config.audio_dim,
                                                                   config.audio_lifter),
                              persistent=False)
@@ -271,7 +271,9 @@ class MotionDiT(nn.Module):
         """x_t (B, L, D) noisy normalised window, t (B,) in [0, 1] -> x0 (B, L, D)."""
         self._check(x_t, t, cond)
         k, length = self.config.context, x_t.shape[1]
-        features = cond.audio @ self.audio_projection if self.config.audio_lifter else cond.audio
+        features = cond.audio  # (B, K+L, F)
+        if self.audio_projection is not None:
+            features = features @ self.audio_projection
         audio = self._choose(cond, "audio", self.audio_in(features))  # (B, K+L, C)
         history = self.history_in(self.normalise(cond.history)) + audio[:, :k]  # (B, K, C)
         history = self._choose(cond, "history", history)
