@@ -14,7 +14,7 @@ from vasa_core.audio import (FEATURE_DIM, FPS, LOOKAHEAD_SAMPLES, SAMPLE_RATE, S
                              StreamingFeatures, features, load_audio, num_frames)
 from vasa_core.audio.features import LEVEL, MEL_MEAN, PITCH, VOICING
 from vasa_core.audio.pitch import yin
-from vasa_core.audio.spectrum import log_mel, mel_filterbank, power_spectrum
+from vasa_core.audio.spectrum import log_mel, mel_filterbank, mel_warp, power_spectrum, vtlp_hz
 from vasa_core.examples import shared_assets_dir
 
 ASSETS = shared_assets_dir()
@@ -512,3 +512,21 @@ def test_shared_speech_streams_and_is_gain_invariant():
     offline = features(wave)
     np.testing.assert_allclose(stream(wave, chunk_sizes("random")), offline, atol=1e-4)
     np.testing.assert_allclose(features(0.05 * wave), offline, atol=1e-3)
+
+
+@pytest.mark.parametrize("alpha", [0.9, 1.12])
+def test_mel_warp_moves_a_tone_where_vtlp_puts_it(alpha):
+    """The warped log-mel of a 900 Hz tone peaks (within a band) where the tone that a vocal
+    tract 1 / alpha as long would make (vtlp_hz) peaks; the warp keeps level and Nyquist."""
+    def peak_band(hz: float, warp=np.eye(80)) -> int:
+        t = np.arange(400) / SAMPLE_RATE
+        return int(np.argmax(warp @ log_mel(power_spectrum(np.sin(2 * np.pi * hz * t)))))
+
+    moved = float(vtlp_hz(900.0, alpha))
+    assert moved == pytest.approx(900.0 * alpha)
+    warped, target, before = peak_band(900.0, mel_warp(alpha)), peak_band(moved), peak_band(900.0)
+    assert abs(warped - target) <= 1  # bands are ~35 mel wide; the tone moves ~2.5 of them
+    assert (warped - before) * np.sign(alpha - 1) >= 2
+    np.testing.assert_allclose(mel_warp(alpha).sum(axis=1), 1.0)  # a level shift passes
+    assert float(vtlp_hz(SAMPLE_RATE / 2, alpha)) == pytest.approx(SAMPLE_RATE / 2)
+    np.testing.assert_array_equal(mel_warp(1.0), np.eye(80))

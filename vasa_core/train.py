@@ -41,6 +41,8 @@ from safetensors.numpy import load_file, save_file
 from torch.utils.data import DataLoader, Dataset
 
 from .audio import FEATURE_DIM, features
+from .audio.features import MEL_MEAN, MEL_SLOPE
+from .audio.spectrum import mel_warp
 from .data.corpus import MANIFEST, load_corpus
 from .latent import MOTION_INDEX
 from .motion import (CONDITION_NAMES, Conditions, MotionDiT, MotionDiTConfig, drop_conditions,
@@ -76,6 +78,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     ema_decay: float = 0.999
     velocity_weight: float = 1.0
+    vtlp: float = 0.0  # max |alpha - 1| of the per-window vocal-tract length perturbation
     seed: int = 0
     mixed_precision: str = "no"  # no | fp16 | bf16
     save_every: int = 500
@@ -171,11 +174,11 @@ class WindowDataset(Dataset):
     """
 
     def __init__(self, clips: Sequence[tuple[np.ndarray, np.ndarray, dict]], window: int,
-                 context: int, seed: int) -> None:
+                 context: int, seed: int, vtlp: float = 0.0) -> None:
         self.clips = [c for c in clips if len(c[1]) >= window]
         if not self.clips:
             raise ValueError(f"no clip has the {window} frames a window needs")
-        self.window, self.context, self.seed = window, context, seed
+        self.window, self.context, self.seed, self.vtlp = window, context, seed, vtlp
         lengths = np.array([len(c[1]) - window + 1 for c in self.clips], dtype=np.float64)
         self.clip_p = lengths / lengths.sum()  # every window start equally likely
         motion = np.concatenate([c[1] for c in self.clips])  # (sum T, D)
@@ -195,10 +198,23 @@ class WindowDataset(Dataset):
         k = self.context
         # rows start-K .. start+W-1, clamped at 0: pad the past with the first frame
         rows = np.clip(np.arange(start - k, start + self.window), 0, None)
-        return {"audio": torch.from_numpy(audio[rows]),  # (K+W, F)
+        return {"audio": torch.from_numpy(self.perturb(audio[rows], rng)),  # (K+W, F)
                 "history": torch.from_numpy(motion[rows[:k]]),  # (K, D)
                 "motion": torch.from_numpy(motion[rows[k:]]),  # (W, D)
                 **self.controls(labels)}
+
+    def perturb(self, audio: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Vocal-tract length perturbation of a window's (K+W, F) features: both log-mel
+        blocks warped by one alpha ~ U(1 - vtlp, 1 + vtlp) (`audio.spectrum.mel_warp`), as if
+        a shorter or longer vocal tract had spoken; eSpeak's voices span fewer formant
+        scales than people do. Off (no random draw at all) when vtlp is 0."""
+        if not self.vtlp:
+            return audio
+        warp = mel_warp(float(rng.uniform(1.0 - self.vtlp, 1.0 + self.vtlp))).T.astype(audio.dtype)
+        out = audio.copy()
+        out[:, MEL_MEAN] = audio[:, MEL_MEAN] @ warp
+        out[:, MEL_SLOPE] = audio[:, MEL_SLOPE] @ warp
+        return out
 
     def controls(self, labels: dict) -> dict[str, torch.Tensor]:
         """The clip's labels as Conditions fields (units: `motion.conditions`)."""
@@ -273,7 +289,7 @@ def build(config: TrainConfig, accelerator: Accelerator) -> tuple[MotionDiT, Win
     """The model, with the corpus' normalisation set, and the dataset."""
     with accelerator.main_process_first():  # one process fills the feature cache
         clips = corpus_features(config.corpus)
-    dataset = WindowDataset(clips, config.window, config.context, config.seed)
+    dataset = WindowDataset(clips, config.window, config.context, config.seed, config.vtlp)
     if config.init:
         # The pretrained normalisation is kept: its network was trained in those units.
         return load_pretrained(config.init).train(), dataset

@@ -65,3 +65,34 @@ def to_db(power: np.ndarray) -> np.ndarray:
 def log_mel(power: np.ndarray) -> np.ndarray:
     """(..., 257) power spectra -> (..., 80) log-mel in dB."""
     return to_db(power @ _MEL_BASIS_T)
+
+
+VTLP_BOUNDARY_HZ = 4800.0  # Jaitly & Hinton (2013): frequencies above this bend back to Nyquist
+
+
+def vtlp_hz(hz: np.ndarray, alpha: float, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Vocal-tract length perturbation (Jaitly & Hinton 2013): frequency f of the original
+    voice -> where a speaker with a vocal tract 1 / alpha as long puts it. Linear (f alpha)
+    up to a boundary, then a straight line that keeps Nyquist fixed, so the band stays full."""
+    nyquist = sample_rate / 2.0
+    knee = VTLP_BOUNDARY_HZ * min(alpha, 1.0) / alpha  # input frequency where the line bends
+    slope = (nyquist - knee * alpha) / (nyquist - knee)
+    hz = np.asarray(hz, np.float64)
+    return np.where(hz <= knee, hz * alpha, nyquist - slope * (nyquist - hz))
+
+
+def mel_warp(alpha: float, n_mels: int = N_MELS) -> np.ndarray:
+    """(n_mels, n_mels) linear map of a log-mel spectrum to the same voice through a vocal
+    tract 1 / alpha as long (`vtlp_hz`), as training augmentation: warped = W @ spectrum.
+    Row i interpolates the original bins at the frequency that lands on band centre i.
+    alpha = 1 is the identity; rows sum to 1, so a level shift passes unchanged."""
+    centres = _mel_to_hz(np.linspace(_hz_to_mel(F_MIN), _hz_to_mel(F_MAX), n_mels + 2))[1:-1]
+    grid = np.linspace(0.0, SAMPLE_RATE / 2.0, 4097)  # the warp is monotonic: invert it
+    source_hz = np.interp(centres, vtlp_hz(grid, alpha), grid)
+    position = np.interp(_hz_to_mel(source_hz), _hz_to_mel(centres), np.arange(n_mels))
+    low = np.minimum(np.floor(position).astype(int), n_mels - 2)
+    frac = position - low
+    out = np.zeros((n_mels, n_mels))
+    out[np.arange(n_mels), low] = 1.0 - frac
+    out[np.arange(n_mels), low + 1] += frac
+    return out
