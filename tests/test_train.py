@@ -209,7 +209,7 @@ def test_loss_plot_leaves_the_matplotlib_backend_alone(tmp_path):
 
 
 def test_vtlp_warps_only_the_log_mel_blocks():
-    from vasa_core.audio.features import MEL_MEAN, MEL_SLOPE
+    from vasa_core.audio.features import LEVEL, MEL_MEAN, MEL_SLOPE
 
     rng = np.random.default_rng(0)
     audio = rng.standard_normal((60, FEATURE_DIM)).astype(np.float32)
@@ -217,10 +217,10 @@ def test_vtlp_warps_only_the_log_mel_blocks():
     labels = fake_clip(60, 0.0)[2]
     plain = WindowDataset([(audio, motion, labels)], W, K, seed=0)
     warped = WindowDataset([(audio, motion, labels)], W, K, seed=0, vtlp=0.1)
-    mel = np.r_[np.arange(160)[MEL_MEAN], np.arange(160)[MEL_SLOPE]]
+    mel = np.r_[np.arange(FEATURE_DIM)[MEL_MEAN], np.arange(FEATURE_DIM)[MEL_SLOPE]]
     for i in range(5):
         a, b = plain[i], warped[i]
         assert torch.equal(a["motion"], b["motion"]) and torch.equal(a["history"], b["history"])
-        assert torch.equal(a["audio"][:, 160:], b["audio"][:, 160:])  # level, voicing, pitch
+        assert torch.equal(a["audio"][:, LEVEL:], b["audio"][:, LEVEL:])  # level, voicing, pitch
         assert not torch.allclose(a["audio"][:, mel], b["audio"][:, mel])
         assert torch.equal(b["audio"], warped[i]["audio"])  # still a function of (seed, i)
