@@ -37,11 +37,17 @@ def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
     return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
 
 
+def _band_edges_hz(n_mels: int = N_MELS, f_min: float = F_MIN,
+                   f_max: float = F_MAX) -> np.ndarray:
+    """(n_mels + 2,) filter edges in Hz, evenly spaced in HTK mel; band i peaks at edge i + 1."""
+    return _mel_to_hz(np.linspace(_hz_to_mel(f_min), _hz_to_mel(f_max), n_mels + 2))
+
+
 def mel_filterbank(sample_rate: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS,
                    f_min: float = F_MIN, f_max: float = F_MAX) -> np.ndarray:
     """(n_mels, n_fft // 2 + 1) triangular filters, peak 1, edges evenly spaced in HTK mel."""
     bin_hz = np.linspace(0.0, sample_rate / 2.0, n_fft // 2 + 1)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(f_min), _hz_to_mel(f_max), n_mels + 2))
+    edges = _band_edges_hz(n_mels, f_min, f_max)
     lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (bin_hz - lower) / (centre - lower)
     falling = (upper - bin_hz) / (upper - centre)
@@ -86,7 +92,7 @@ def mel_warp(alpha: float, n_mels: int = N_MELS) -> np.ndarray:
     tract 1 / alpha as long (`vtlp_hz`), as training augmentation: warped = W @ spectrum.
     Row i interpolates the original bins at the frequency that lands on band centre i.
     alpha = 1 is the identity; rows sum to 1, so a level shift passes unchanged."""
-    centres = _mel_to_hz(np.linspace(_hz_to_mel(F_MIN), _hz_to_mel(F_MAX), n_mels + 2))[1:-1]
+    centres = _band_edges_hz(n_mels)[1:-1]
     grid = np.linspace(0.0, SAMPLE_RATE / 2.0, 4097)  # the warp is monotonic: invert it
     source_hz = np.interp(centres, vtlp_hz(grid, alpha), grid)
     position = np.interp(_hz_to_mel(source_hz), _hz_to_mel(centres), np.arange(n_mels))
