@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from vasa_core.audio import FPS
-from vasa_core.data.corpus import Clip, shard_summary, write_manifest, write_shard
+from vasa_core.data.corpus import Clip, write_manifest, write_shard
 from vasa_core.data.extract import find_videos, video_clips
 from vasa_core.eval import evaluate_video
 from vasa_core.latent import MOTION_INDEX, Motion
@@ -56,8 +56,7 @@ def video_corpus(video: Path, out: Path, mean: np.ndarray, std: np.ndarray,
     """One video's adapted clips as a one-shard corpus in `out`."""
     out.mkdir(parents=True, exist_ok=False)
     clips = [adapt(c, mean, std, match) for c in video_clips(video, video.name)]
-    write_shard(out / "shard-00000.safetensors", clips)
-    write_manifest(out, [shard_summary(out / "shard-00000.safetensors")], FPS,
+    write_manifest(out, [write_shard(out / "shard-00000.safetensors", clips)], FPS,
                    source="videos")
     return out
 

@@ -12,7 +12,7 @@ from scipy.signal import lfilter, resample_poly, sawtooth
 
 from vasa_core.audio import (FEATURE_DIM, FPS, LOOKAHEAD_SAMPLES, SAMPLE_RATE, SAMPLES_PER_FRAME,
                              StreamingFeatures, features, load_audio, num_frames)
-from vasa_core.audio.features import LEVEL, MEL_MEAN, PITCH, VOICING
+from vasa_core.audio.features import LEVEL, MEL_MEAN, MEL_SLOPE, PITCH, VOICING, mel_block_map
 from vasa_core.audio.pitch import yin
 from vasa_core.audio.spectrum import log_mel, mel_filterbank, mel_warp, power_spectrum, vtlp_hz
 from vasa_core.examples import shared_assets_dir
@@ -530,3 +530,15 @@ def test_mel_warp_moves_a_tone_where_vtlp_puts_it(alpha):
     np.testing.assert_allclose(mel_warp(alpha).sum(axis=1), 1.0)  # a level shift passes
     assert float(vtlp_hz(SAMPLE_RATE / 2, alpha)) == pytest.approx(SAMPLE_RATE / 2)
     np.testing.assert_array_equal(mel_warp(1.0), np.eye(80))
+
+
+def test_mel_block_map_changes_both_log_mel_blocks_alike_and_nothing_else():
+    """A (mel, mel) map applied through mel_block_map equals applying it to each log-mel
+    block by hand; level, voicing and pitch pass untouched."""
+    rng = np.random.default_rng(0)
+    frames = rng.normal(size=(7, FEATURE_DIM))
+    mel_map = rng.normal(size=(80, 80))
+    out = frames @ mel_block_map(mel_map)
+    np.testing.assert_allclose(out[:, MEL_MEAN], frames[:, MEL_MEAN] @ mel_map, atol=1e-12)
+    np.testing.assert_allclose(out[:, MEL_SLOPE], frames[:, MEL_SLOPE] @ mel_map, atol=1e-12)
+    np.testing.assert_array_equal(out[:, LEVEL:], frames[:, LEVEL:])

@@ -41,7 +41,7 @@ from safetensors.numpy import load_file, save_file
 from torch.utils.data import DataLoader, Dataset
 
 from .audio import FEATURE_DIM, features
-from .audio.features import MEL_MEAN, MEL_SLOPE
+from .audio.features import mel_block_map
 from .audio.spectrum import mel_warp
 from .data.corpus import MANIFEST, load_corpus
 from .latent import MOTION_INDEX
@@ -210,11 +210,9 @@ class WindowDataset(Dataset):
         scales than people do. Off (no random draw at all) when vtlp is 0."""
         if not self.vtlp:
             return audio
-        warp = mel_warp(float(rng.uniform(1.0 - self.vtlp, 1.0 + self.vtlp))).T.astype(audio.dtype)
-        out = audio.copy()
-        out[:, MEL_MEAN] = audio[:, MEL_MEAN] @ warp
-        out[:, MEL_SLOPE] = audio[:, MEL_SLOPE] @ warp
-        return out
+        warp = mel_warp(float(rng.uniform(1.0 - self.vtlp, 1.0 + self.vtlp)))  # (mel, mel)
+        # warp acts on column spectra; frames are rows, hence its transpose.
+        return audio @ mel_block_map(warp.T, audio.shape[1]).astype(audio.dtype)
 
     def controls(self, labels: dict) -> dict[str, torch.Tensor]:
         """The clip's labels as Conditions fields (units: `motion.conditions`)."""

@@ -75,6 +75,18 @@ _CENTRED = np.arange(SUBFRAMES) - (SUBFRAMES - 1) / 2.0
 _SLOPE_WEIGHTS = _CENTRED / np.sum(_CENTRED ** 2)
 
 
+def mel_block_map(mel_map: np.ndarray, dim: int = FEATURE_DIM) -> np.ndarray:
+    """(dim, dim) map of whole feature frames (row vectors: frames @ map) that applies the
+    (mel, mel) `mel_map` to both log-mel blocks alike and keeps every other feature. Both
+    blocks are linear in the log-mel spectra (a mean and a slope of them), so a linear
+    change of the spectrum (a lifter, a frequency warp) is the same change of each block."""
+    out = np.eye(dim, dtype=np.result_type(mel_map, np.float32))
+    for block in (MEL_MEAN, MEL_SLOPE):
+        out[block, block] = mel_map
+    return out
+
+
+
 def features(wave: np.ndarray) -> np.ndarray:
     """(N,) float 16 kHz mono -> (ceil(N / 640), FEATURE_DIM) float32 features."""
     streamer = StreamingFeatures()

@@ -142,9 +142,9 @@ def _to_int16(audio: np.ndarray) -> np.ndarray:
     return np.round(np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
 
 
-def write_shard(path: Path, clips: list[Clip]) -> None:
+def write_shard(path: Path, clips: list[Clip]) -> dict:
     """Concatenate `clips` into one safetensors file, written atomically (also used by
-    extract.py, so real-video shards have exactly this layout)."""
+    extract.py, so real-video shards have exactly this layout); its `shard_summary`."""
     lengths = [len(c.audio) for c in clips], [len(c.motion) for c in clips]
     tensors = {
         "audio": np.concatenate([_to_int16(c.audio) for c in clips]),
@@ -157,6 +157,7 @@ def write_shard(path: Path, clips: list[Clip]) -> None:
     tmp = path.with_suffix(".tmp")
     save_file(tensors, str(tmp), metadata={"clips": json.dumps(meta, sort_keys=True)})
     os.replace(tmp, path)
+    return shard_summary(path)
 
 
 def shard_summary(path: Path) -> dict:
@@ -182,18 +183,18 @@ def build_shard(out_dir: Path, seed: int, index: int, seconds: float, config: Co
     Bit-reproducible only as the first shard built in its process (see the module doc).
     """
     path = Path(out_dir) / f"shard-{index:05d}.safetensors"
-    if not path.exists():
-        rng = np.random.default_rng([seed, index])
-        clips: list[Clip] = []
-        done = 0.0
-        while done < seconds:
-            # the last clip of a shard is cut to what is left of its budget
-            left = max(seconds - done, config.clip_seconds[0] / 2)
-            clip = generate_clip(rng, config, min(rng.uniform(*config.clip_seconds), left))
-            clips.append(clip)
-            done += clip.duration
-        write_shard(path, clips)
-    return shard_summary(path)
+    if path.exists():
+        return shard_summary(path)
+    rng = np.random.default_rng([seed, index])
+    clips: list[Clip] = []
+    done = 0.0
+    while done < seconds:
+        # the last clip of a shard is cut to what is left of its budget
+        left = max(seconds - done, config.clip_seconds[0] / 2)
+        clip = generate_clip(rng, config, min(rng.uniform(*config.clip_seconds), left))
+        clips.append(clip)
+        done += clip.duration
+    return write_shard(path, clips)
 
 
 def _merge(summaries: list[dict], key: str) -> dict:

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..audio import SAMPLE_RATE, SAMPLES_PER_FRAME as HOP, load_audio
 from ..latent import GAZE_SLICE, MOTION_DIM, POSE_SLICE, Motion
-from .corpus import MANIFEST, Clip, shard_summary, write_manifest, write_shard
+from .corpus import MANIFEST, Clip, write_manifest, write_shard
 from .teacher import FPS, GAZE_LIMIT_DEG, POSE_LIMITS, Labels
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv", ".avi")
@@ -149,8 +149,7 @@ def video_clips(path: Path, name: str, config: ExtractConfig = ExtractConfig()) 
 def _write(out: Path, summaries: list[dict], pending: list[Clip]) -> None:
     """Write `pending` as the next shard and add its summary to `summaries`."""
     path = out / f"shard-{len(summaries):05d}.safetensors"
-    write_shard(path, pending)
-    summaries.append(shard_summary(path))
+    summaries.append(write_shard(path, pending))
 
 
 def extract_corpus(videos: str | Path, out_dir: str | Path,

@@ -50,7 +50,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..audio.features import MEL_MEAN, MEL_SLOPE
+from ..audio.features import MEL_SLOPE, mel_block_map
 from ..audio.spectrum import N_MELS
 from ..latent import GAZE_SLICE, MOTION_DIM, MOTION_INDEX
 from .conditions import CONDITION_INDEX, CONDITION_NAMES, EMOTIONS, Conditions
@@ -126,9 +126,8 @@ def audio_projection(audio_dim: int, lifter: int) -> torch.Tensor | None:
     if not lifter:
         return None
     dct = scipy.fft.dct(np.eye(N_MELS), norm="ortho", axis=0)[:lifter]  # (lifter, mel)
-    projection = np.eye(audio_dim)
-    for block in (MEL_MEAN, MEL_SLOPE):
-        projection[block, block] = dct.T @ dct  # (mel, mel), symmetric and idempotent
+    # dct.T @ dct: (mel, mel), symmetric and idempotent, so frames @ it is the lifter.
+    projection = mel_block_map(dct.T @ dct, audio_dim)
     return torch.as_tensor(projection, dtype=torch.get_default_dtype())
 
 
