@@ -15,7 +15,7 @@ from vasa_core.motion import (CONDITION_NAMES, Conditions, Controls, MotionDiT, 
                               alpha_sigma, cfg, controls_from_motion, ddim, dpm_solver,
                               drop_conditions, load_pretrained, make_conditions, sample_motion,
                               save_pretrained, stream_motion, training_loss)
-from vasa_core.motion.sampling import _join, window_seed
+from vasa_core.motion.sampling import MOUTH, PREROLL_START, _join, window_seed
 
 TINY = dict(audio_dim=4, window=8, context=3, min_window=2, width=32, layers=2, heads=2,
             dropout=0.0)
@@ -139,18 +139,38 @@ def test_one_window_equals_direct_sampling(frames, with_init):
     controls = Controls(gaze=(10.0, 2.0), emotion="sad")
     out = sample_motion(model, audio, controls, seed=7, init_motion=init, cfg_scales={"audio": 1.0})
 
+    def direct(audio: np.ndarray, history: np.ndarray | None, start: int) -> np.ndarray:
+        hist = None if history is None else torch.from_numpy(history)[None]
+        cond = make_conditions(torch.from_numpy(audio)[None], hist, [controls], k)
+        generator = torch.Generator().manual_seed(window_seed(7, start))
+        noise = torch.randn(1, len(audio) - k, MOTION_DIM, generator=generator)
+        with torch.no_grad():
+            motion = model.denormalise(dpm_solver(cfg(model, {"audio": 1.0}), noise, cond, 8)[0])
+        motion = motion.numpy()
+        motion[:, EXPRESSION_SLICE] = motion[:, EXPRESSION_SLICE].clip(0, 1)
+        return motion
+
     padded = np.concatenate([audio[:1].repeat(k, 0), audio, audio[-1:].repeat(w - frames, 0)])
     history = None
-    if with_init:  # the portrait's motion, its first frame repeated to K frames
-        history = torch.from_numpy(np.concatenate([init[:1], init])[None])
-    cond = make_conditions(torch.from_numpy(padded)[None], history, [controls], k)
-    generator = torch.Generator().manual_seed(window_seed(7, 0))
-    noise = torch.randn(1, w, MOTION_DIM, generator=generator)
-    with torch.no_grad():
-        x0 = dpm_solver(cfg(model, {"audio": 1.0}), noise, cond, 8)
-        direct = model.denormalise(x0[0]).numpy()[:frames]
-    direct[:, EXPRESSION_SLICE] = direct[:, EXPRESSION_SLICE].clip(0, 1)
-    np.testing.assert_allclose(out, direct, rtol=1e-6, atol=1e-6)
+    if with_init:  # the portrait's motion, its first frame repeated to K frames, with the
+        history = np.concatenate([init[:1], init])  # mouth the model gives the first audio
+        settled = direct(audio[:1].repeat(2 * k, 0), None, PREROLL_START)  # frame, unprimed
+        history[:, MOUTH] = settled[:, MOUTH]
+    np.testing.assert_allclose(out, direct(padded, history, 0)[:frames], rtol=1e-6, atol=1e-6)
+
+
+def test_the_first_history_takes_its_mouth_from_the_audio_not_from_init_motion():
+    """init_motion's jaw and lips do not reach the output (the model's own mouth for the
+    audio before the clip replaces them); its pose does."""
+    model, rng = random_model(), np.random.default_rng(3)
+    audio = rng.standard_normal((12, TINY["audio_dim"])).astype(np.float32)
+    init = rng.random((1, MOTION_DIM)).astype(np.float32)
+    open_mouth, turned = init.copy(), init.copy()
+    open_mouth[:, MOUTH] = 1.0
+    turned[:, POSE_SLICE] += 0.5
+    out = sample_motion(model, audio, seed=5, init_motion=init)
+    np.testing.assert_array_equal(sample_motion(model, audio, seed=5, init_motion=open_mouth), out)
+    assert not np.allclose(sample_motion(model, audio, seed=5, init_motion=turned), out)
 
 
 def test_windows_join_without_a_step():

@@ -234,14 +234,14 @@ def test_retarget_closes_an_open_mouth_in_silence_and_keeps_a_smile():
                     reason="checkpoints/vasa-motion-s is not trained yet")
 def test_shipped_checkpoint_keeps_the_mouth_closed_in_silence():
     pipe = TalkingFacePipeline.from_pretrained()
-    quiet = pipe.motion((np.zeros(3 * 16000, np.float32), 16000))
     talking = pipe.motion((speech_like(3.0), 16000))
-    # A clip that starts silent opens the jaw to 0.09-0.16 on its first frames (no history
-    # yet; 0.08-0.09 for the model before 2026-12-04) and closes it within 5 frames.
-    assert quiet["jawOpen"][:5].max() < 0.2
-    assert quiet["jawOpen"][5:].max() < 0.15
-    assert quiet["jawOpen"].mean() < talking["jawOpen"].mean()
-    assert quiet.pose[:, :3].std(axis=0).max() < 5.0  # idle, not frozen nor wild
+    for seed in range(3):
+        quiet = pipe.motion((np.zeros(3 * 16000, np.float32), 16000), seed=seed)
+        # From the first frame: before the sampler settled the first history's mouth to the
+        # audio, the reference's (the data's mean, jaw 0.22) opened it to 0.13-0.18.
+        assert quiet["jawOpen"].max() < 0.08
+        assert quiet["jawOpen"].mean() < talking["jawOpen"].mean() / 3
+        assert quiet.pose[:, :3].std(axis=0).max() < 5.0  # idle, not frozen nor wild
 
 
 @pytest.mark.skipif(not (DEFAULT_CHECKPOINT / "model.safetensors").exists(),

@@ -36,7 +36,8 @@ from every row is not guided (its term would be zero).
 Long audio (VASA-1 Sec. 3.2). Windows of L frames (default W) follow each other without
 overlap; each window is conditioned on the last K motion frames generated before it and
 on their audio. The first window takes the portrait's own motion (`init_motion`) as its
-history when given, else its history is dropped. Before the first frame the audio is the
+history when given, its jaw and lips replaced by the model's own for the audio before the
+clip (`_settle_mouth`), else its history is dropped. Before the first frame the audio is the
 first frame's (edge padding, usually silence), and so is the motion history when fewer
 than K frames exist; the last window is padded with its last audio frame and cropped.
 Expression coefficients are clipped to [0, 1] (latent.py) before they become history.
@@ -61,12 +62,14 @@ from typing import Callable, Iterable, Iterator, Sequence, Union
 import numpy as np
 import torch
 
-from ..latent import EXPRESSION_SLICE, POSE_SLICE
+from ..latent import ARTICULATION, EXPRESSION_SLICE, MOTION_INDEX, POSE_SLICE
 from .conditions import CONDITION_NAMES, Conditions, Controls, make_conditions
 from .diffusion import ModelFn, alpha_sigma
 from .dit import MotionDiT
 
 DEFAULT_STEPS = 8
+MOUTH = np.array([MOTION_INDEX[name] for name in ARTICULATION])  # jaw and lip dimensions
+PREROLL_START = 2 ** 40  # window_seed's frame index for `_settle_mouth`: no clip reaches it
 SAMPLERS: tuple[str, ...] = ("dpm++2m", "ddim", "ancestral")
 
 # Called after each sampler step i (0 .. steps - 1) as callback(i, s, x_s, x0): the step
@@ -223,14 +226,16 @@ def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls
               callback: StepCallback | None = None) -> Iterator[np.ndarray]:
     """Check the arguments now, then slide windows lazily over `chunks`."""
     _check_args(model, window, steps, seed, sampler, controls)
-    denoise = _window_sampler(model, cfg(model, cfg_scales or {}), controls, steps, seed, sampler,
-                              callback)
+    guided = cfg(model, cfg_scales or {})
+    denoise = _window_sampler(model, guided, controls, steps, seed, sampler, callback)
+    settle = _window_sampler(model, guided, controls, steps, seed, sampler)  # no callback
     init = None if init_motion is None else _check_init(model, init_motion)
-    return _slide(denoise, chunks, window, model.config.context, init)
+    return _slide(denoise, chunks, window, model.config.context, init, settle)
 
 
 def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], window: int,
-           k: int, init: np.ndarray | None) -> Iterator[np.ndarray]:
+           k: int, init: np.ndarray | None,
+           settle: Callable[..., np.ndarray] | None = None) -> Iterator[np.ndarray]:
     """Consecutive windows of `window` frames over the audio in `chunks` (module docstring)."""
     history = None if init is None else _tail(None, init, k)  # (K, D) motion before `start`
     history_audio = pending = None  # (K, F) audio of the history frames; (n, F) not yet used
@@ -240,6 +245,8 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
             continue
         if pending is None:
             history_audio, pending = _tail(None, chunk[:1], k), chunk[:0]
+            if history is not None and settle is not None:
+                history = _settle_mouth(settle, history, history_audio)
         pending = np.concatenate([pending, chunk])
         while len(pending) >= window:
             generated = history if start > 0 else None  # not the caller's init_motion
@@ -256,6 +263,20 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
         generated = history if start > 0 else None
         yield _join(generated, denoise(np.concatenate([history_audio, padded]), history,
                                        start))[: len(pending)]
+
+
+def _settle_mouth(denoise: Callable[..., np.ndarray], history: np.ndarray,
+                  audio: np.ndarray) -> np.ndarray:
+    """The caller's history (K, D) with the mouth the model itself gives the audio before
+    the clip (K, F; the first frame's, edge-padded): sampled over those K frames without a
+    history. A reference pose's own mouth would be carried on instead; the data's mean is
+    a speaking mouth (jaw 0.22), with which a clip starting in silence opened the jaw to
+    0.13-0.18 for its first 3-8 frames, and a closed mouth cost lip sync on clips that
+    start mid-speech (model card, Limits)."""
+    settled = denoise(np.concatenate([audio, audio]), None, PREROLL_START)  # (K, D)
+    out = history.copy()
+    out[:, MOUTH] = settled[:, MOUTH]
+    return out
 
 
 JOIN_FRAMES = 3.0  # e-folding length (frames) of the correction at a window join
