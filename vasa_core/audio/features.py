@@ -86,7 +86,6 @@ def mel_block_map(mel_map: np.ndarray, dim: int = FEATURE_DIM) -> np.ndarray:
     return out
 
 
-
 def features(wave: np.ndarray) -> np.ndarray:
     """(N,) float 16 kHz mono -> (ceil(N / 640), FEATURE_DIM) float32 features."""
     streamer = StreamingFeatures()

@@ -235,8 +235,9 @@ def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls
 
 def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], window: int,
            k: int, init: np.ndarray | None,
-           settle: Callable[..., np.ndarray] | None = None) -> Iterator[np.ndarray]:
-    """Consecutive windows of `window` frames over the audio in `chunks` (module docstring)."""
+           settle: Callable[..., np.ndarray]) -> Iterator[np.ndarray]:
+    """Consecutive windows of `window` frames over the audio in `chunks` (module docstring);
+    `settle` samples the first history's mouth as `denoise` would, without its callback."""
     history = None if init is None else _tail(None, init, k)  # (K, D) motion before `start`
     history_audio = pending = None  # (K, F) audio of the history frames; (n, F) not yet used
     start = 0  # clip frame index of pending[0]
@@ -245,7 +246,7 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
             continue
         if pending is None:
             history_audio, pending = _tail(None, chunk[:1], k), chunk[:0]
-            if history is not None and settle is not None:
+            if history is not None:
                 history = _settle_mouth(settle, history, history_audio)
         pending = np.concatenate([pending, chunk])
         while len(pending) >= window:
