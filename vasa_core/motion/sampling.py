@@ -272,7 +272,7 @@ def _settle_mouth(denoise: Callable[..., np.ndarray], history: np.ndarray,
     the clip (K, F; the first frame's, edge-padded): sampled over those K frames without a
     history. A reference pose's own mouth would be carried on instead; the data's mean is
     a speaking mouth (jaw 0.22), with which a clip starting in silence opened the jaw to
-    0.13-0.18 for its first 3-8 frames, and a closed mouth cost lip sync on clips that
+    0.13-0.18 for its first 3-8 frames; a closed mouth cost some lip sync on clips that
     start mid-speech (model card, Limits)."""
     settled = denoise(np.concatenate([audio, audio]), None, PREROLL_START)  # (K, D)
     out = history.copy()
