@@ -71,6 +71,13 @@ EXPRESSION_SLICE = slice(POSE_SLICE.stop, POSE_SLICE.stop + len(EXPRESSION_NAMES
 GAZE_SLICE = slice(EXPRESSION_SLICE.stop, EXPRESSION_SLICE.stop + len(GAZE_NAMES))
 MOTION_DIM = len(MOTION_NAMES)
 
+
+def motion_mask(names: tuple[str, ...]) -> np.ndarray:
+    """(D,) bool over MOTION_NAMES, True at `names` (a group such as ARTICULATION)."""
+    mask = np.zeros(MOTION_DIM, bool)
+    mask[[MOTION_INDEX[n] for n in names]] = True
+    return mask
+
 UNITS: dict[str, str] = {**POSE_UNITS, **{n: "[0, 1]" for n in EXPRESSION_NAMES},
                          **{n: "deg" for n in GAZE_NAMES}}
 

@@ -118,11 +118,10 @@ class Settings:
         """Guidance per condition; a control left unset is not guided (sampling.cfg). The
         audio guides the articulators only (`latent.ARTICULATION`, a (D,) scale): on the
         whole motion it also doubles the head's swing (model card, "Guidance")."""
-        from .latent import ARTICULATION
-        from .retarget import mask
+        from .latent import ARTICULATION, motion_mask
 
         control = self.cfg_control
-        return {"audio": self.cfg_audio * mask(ARTICULATION), "gaze": control,
+        return {"audio": self.cfg_audio * motion_mask(ARTICULATION), "gaze": control,
                 "distance": control, "emotion": control}
 
 

@@ -37,16 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .latent import (AFFECT, ARTICULATION, BLINKS, EXPRESSION_SLICE, GAZE_SLICE, MOTION_DIM,
-                     MOTION_INDEX, POSE_SLICE, Motion)
-
-
-
-def mask(names: tuple[str, ...]) -> np.ndarray:
-    """(D,) bool over MOTION_NAMES."""
-    mask = np.zeros(MOTION_DIM, bool)
-    mask[[MOTION_INDEX[n] for n in names]] = True
-    return mask
+from .latent import (AFFECT, ARTICULATION, EXPRESSION_SLICE, GAZE_SLICE, MOTION_DIM,
+                     MOTION_INDEX, POSE_SLICE, Motion, motion_mask)
 
 
 @dataclass(frozen=True)
@@ -91,7 +83,7 @@ class Retarget:
         out = own + delta
         out[:, POSE_SLICE] = (own[POSE_SLICE] + self.offset[POSE_SLICE]
                               + delta[:, POSE_SLICE] * self.head_motion)
-        absolute = mask(ARTICULATION + (AFFECT if self.emotion else ()))
+        absolute = motion_mask(ARTICULATION + (AFFECT if self.emotion else ()))
         if self.gaze is not None:
             absolute[GAZE_SLICE] = True
         out[:, absolute] = g[:, absolute]

@@ -62,13 +62,13 @@ from typing import Callable, Iterable, Iterator, Sequence, Union
 import numpy as np
 import torch
 
-from ..latent import ARTICULATION, EXPRESSION_SLICE, MOTION_INDEX, POSE_SLICE
+from ..latent import ARTICULATION, EXPRESSION_SLICE, POSE_SLICE, motion_mask
 from .conditions import CONDITION_NAMES, Conditions, Controls, make_conditions
 from .diffusion import ModelFn, alpha_sigma
 from .dit import MotionDiT
 
 DEFAULT_STEPS = 8
-MOUTH = np.array([MOTION_INDEX[name] for name in ARTICULATION])  # jaw and lip dimensions
+MOUTH = motion_mask(ARTICULATION)  # (D,) bool: the jaw and lip dimensions
 PREROLL_START = 2 ** 40  # window_seed's frame index for `_settle_mouth`: no clip reaches it
 SAMPLERS: tuple[str, ...] = ("dpm++2m", "ddim", "ancestral")
 
@@ -226,18 +226,16 @@ def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls
               callback: StepCallback | None = None) -> Iterator[np.ndarray]:
     """Check the arguments now, then slide windows lazily over `chunks`."""
     _check_args(model, window, steps, seed, sampler, controls)
-    guided = cfg(model, cfg_scales or {})
-    denoise = _window_sampler(model, guided, controls, steps, seed, sampler, callback)
-    settle = _window_sampler(model, guided, controls, steps, seed, sampler)  # no callback
+    denoise = _window_sampler(model, cfg(model, cfg_scales or {}), controls, steps, seed, sampler)
     init = None if init_motion is None else _check_init(model, init_motion)
-    return _slide(denoise, chunks, window, model.config.context, init, settle)
+    return _slide(denoise, chunks, window, model.config.context, init, callback)
 
 
 def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], window: int,
            k: int, init: np.ndarray | None,
-           settle: Callable[..., np.ndarray]) -> Iterator[np.ndarray]:
+           callback: StepCallback | None = None) -> Iterator[np.ndarray]:
     """Consecutive windows of `window` frames over the audio in `chunks` (module docstring);
-    `settle` samples the first history's mouth as `denoise` would, without its callback."""
+    `callback` watches the clip's windows, not the one that settles the first history."""
     history = None if init is None else _tail(None, init, k)  # (K, D) motion before `start`
     history_audio = pending = None  # (K, F) audio of the history frames; (n, F) not yet used
     start = 0  # clip frame index of pending[0]
@@ -247,12 +245,12 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
         if pending is None:
             history_audio, pending = _tail(None, chunk[:1], k), chunk[:0]
             if history is not None:
-                history = _settle_mouth(settle, history, history_audio)
+                history = _settle_mouth(denoise, history, history_audio)
         pending = np.concatenate([pending, chunk])
         while len(pending) >= window:
             generated = history if start > 0 else None  # not the caller's init_motion
             motion = _join(generated, denoise(np.concatenate([history_audio, pending[:window]]),
-                                              history, start))
+                                              history, start, callback))
             history_audio = _tail(history_audio, pending[:window], k)
             history = _tail(history, motion, k)
             pending, start = pending[window:], start + window
@@ -263,7 +261,7 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
         padded = np.concatenate([pending, np.repeat(pending[-1:], window - len(pending), axis=0)])
         generated = history if start > 0 else None
         yield _join(generated, denoise(np.concatenate([history_audio, padded]), history,
-                                       start))[: len(pending)]
+                                       start, callback))[: len(pending)]
 
 
 def _settle_mouth(denoise: Callable[..., np.ndarray], history: np.ndarray,
@@ -317,14 +315,15 @@ def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
 
 
 def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | None,
-                    steps: int, seed: int, sampler: str,
-                    callback: StepCallback | None = None) -> Callable[..., np.ndarray]:
-    """A function (audio (K+L, F), history (K, D) | None, start) -> motion (L, D) np."""
+                    steps: int, seed: int, sampler: str) -> Callable[..., np.ndarray]:
+    """A function (audio (K+L, F), history (K, D) | None, start, callback=None) -> motion
+    (L, D) np."""
     like = dict(device=model.motion_mean.device, dtype=model.motion_mean.dtype)
     k, d = model.config.context, model.config.motion_dim
 
     @torch.inference_mode()
-    def denoise(audio: np.ndarray, history: np.ndarray | None, start: int) -> np.ndarray:
+    def denoise(audio: np.ndarray, history: np.ndarray | None, start: int,
+                callback: StepCallback | None = None) -> np.ndarray:
         generator = torch.Generator().manual_seed(window_seed(seed, start))
         noise = torch.randn(1, len(audio) - k, d, generator=generator).to(**like)
         hist = None if history is None else torch.from_numpy(history)[None].to(**like)
