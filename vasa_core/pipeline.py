@@ -46,6 +46,7 @@ DEFAULT_STEPS = 8  # = motion.DEFAULT_STEPS, repeated to keep this import light
 DEFAULT_CFG_AUDIO = 0.5
 DEFAULT_CFG_CONTROL = 0.5
 DEFAULT_BLINK_RATE = 15.0  # = blinks.DEFAULT_RATE, per minute
+DEFAULT_LIP_READING = 1.0  # lips from recognised phones (lips.py); 0: the model's own
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
 STREAM_STEPS = 4  # sampling steps when streaming: keeps hop-2 windows within real time
 FPS = 25.0
@@ -95,6 +96,7 @@ class Settings:
     crop: str = "face"
     mark: bool = True
     blink_rate: float = DEFAULT_BLINK_RATE
+    lip_reading: float = DEFAULT_LIP_READING
 
     def __post_init__(self) -> None:
         for name in ("cfg_audio", "cfg_control", "head_motion", "emotion_strength"):
@@ -102,6 +104,8 @@ class Settings:
                 raise ValueError(f"{name} must be finite, got {getattr(self, name)}")
         if self.head_motion < 0:
             raise ValueError(f"head_motion must be >= 0, got {self.head_motion}")
+        if not 0.0 <= self.lip_reading <= 1.0:
+            raise ValueError(f"lip_reading must be in [0, 1], got {self.lip_reading}")
         from .blinks import check_rate
 
         check_rate(self.blink_rate)
@@ -190,8 +194,8 @@ class TalkingFacePipeline:
                  emotion_strength: float = 1.0, head_motion: float = 1.0,
                  steps: int = DEFAULT_STEPS, cfg_audio: float = DEFAULT_CFG_AUDIO,
                  cfg_control: float = DEFAULT_CFG_CONTROL, seed: int = 0, size: int = 512,
-                 crop: str = "face", mark: bool = True,
-                 blink_rate: float = DEFAULT_BLINK_RATE) -> TalkingFaceOutput:
+                 crop: str = "face", mark: bool = True, blink_rate: float = DEFAULT_BLINK_RATE,
+                 lip_reading: float = DEFAULT_LIP_READING) -> TalkingFaceOutput:
         """Animate `image` (path, encoded image bytes, (H, W, 3) uint8 array or PIL image)
         speaking `audio` (path, encoded audio-file bytes or (array, sample_rate));
         T = ceil(seconds * 25) frames.
@@ -209,10 +213,14 @@ class TalkingFacePipeline:
         steps, cfg_audio, cfg_control (guidance of gaze, distance and emotion), seed:
         sampling. size, crop: renderer output ("face": size x size; "full": the portrait).
         mark: stamp the visible "AI-generated" label. blink_rate: blinks per minute, the
-        model's own included (`blinks.py`; 0 adds none). Bad input raises ValueError.
+        model's own included (`blinks.py`; 0 adds none). lip_reading: how far the jaw and
+        lips follow the phones a real-speech recogniser hears (`lips.py`; 1: exactly, 0: the
+        motion model's own mouth, which follows real voices less well). Bad input raises
+        ValueError.
         """
         settings = Settings(gaze, distance, emotion, emotion_strength, head_motion, steps,
-                            cfg_audio, cfg_control, seed, size, crop, mark, blink_rate)
+                            cfg_audio, cfg_control, seed, size, crop, mark, blink_rate,
+                            lip_reading)
         from .audio import load_audio
 
         wave = load_audio(audio)
@@ -292,7 +300,9 @@ class TalkingFacePipeline:
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
         generated = sample_motion(self.model, feats, settings.controls(),
                                   steps=settings.steps, cfg_scales=settings.cfg_scales(),
-                                  seed=settings.seed, init_motion=retarget.reference[None])
+                                  seed=settings.seed, init_motion=retarget.reference[None],
+                                  lips=_lip_reader(settings, wave),
+                                  lip_strength=settings.lip_reading)
         return retarget(blinks(generated, feats), FPS)
 
     def stream(self, image, audio_chunks: Iterable[np.ndarray], *, hop: int | None = None,
@@ -323,10 +333,12 @@ class TalkingFacePipeline:
         motion = functools.partial(
             stream_motion, self.model, controls=settings.controls(), hop=hop,
             steps=settings.steps, cfg_scales=settings.cfg_scales(), seed=settings.seed,
-            init_motion=retarget.reference[None])
-        _warm_up(face, motion, hop, settings.mark)
+            init_motion=retarget.reference[None], lip_strength=settings.lip_reading)
+        _warm_up(face, motion, hop, settings)
         heard: list[np.ndarray] = []  # feature chunks the motion has not yet caught up with
-        return (frames for chunk in motion(_tap(_stream_features(audio_chunks), heard))
+        lips = _lip_reader(settings)
+        return (frames for chunk in motion(_tap(_stream_features(_feed(audio_chunks, lips)),
+                                                heard), lips=lips)
                 for frames in _render(face, retarget(blinks(chunk, _take(heard, len(chunk))),
                                                      FPS), settings.mark, batch=1))
 
@@ -365,17 +377,37 @@ def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterato
 
 
 def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,
-             mark: bool) -> None:
+             settings: Settings) -> None:
     """One window of silence through `motion` and one frame through the renderer, thrown
     away, before the first real chunk is read. The first call of a window shape pays
     one-off costs (oneDNN kernels for that shape, lazily built feature and watermark
     tables): ~120 ms on 2 CPU cores, which would otherwise land on the first frame. The
     real stream's noise, blinks and windows are untouched (they are seeded per window)."""
     silence = np.zeros(int(SAMPLE_RATE * (hop + 1) / FPS), np.float32)
-    for _ in motion(_stream_features([silence])):
+    for _ in motion(_stream_features([silence]), lips=_lip_reader(settings, silence)):
         pass
-    for _ in _render(face, face.latent.motion0(), mark, batch=1):
+    for _ in _render(face, face.latent.motion0(), settings.mark, batch=1):
         pass
+
+
+def _lip_reader(settings: Settings, wave: np.ndarray | None = None):
+    """A `lips.LipReader` holding `wave` (16 kHz, (N,)), or None when lip reading is off."""
+    if settings.lip_reading == 0:
+        return None
+    from .lips import LipReader
+
+    reader = LipReader()
+    if wave is not None:
+        reader.push(wave)
+    return reader
+
+
+def _feed(chunks: Iterable[np.ndarray], lips) -> Iterator[np.ndarray]:
+    """Pass 16 kHz audio chunks through, pushing each into the `LipReader` `lips` first."""
+    for chunk in chunks:
+        if lips is not None:
+            lips.push(np.asarray(chunk, np.float32))
+        yield chunk
 
 
 def _tap(chunks: Iterable[np.ndarray], heard: list[np.ndarray]) -> Iterator[np.ndarray]:

@@ -11,12 +11,13 @@ from .conditions import (CONDITION_NAMES, EMOTIONS, Conditions, Controls, contro
                          drop_conditions, make_conditions)
 from .diffusion import alpha_sigma, q_sample, training_loss
 from .dit import MotionDiT, MotionDiTConfig
-from .sampling import (DEFAULT_STEPS, SAMPLERS, cfg, ddim, dpm_solver, sample_motion,
+from .sampling import (DEFAULT_STEPS, SAMPLERS, cfg, ddim, dpm_solver, inpaint,
+                       sample_motion,
                        stream_motion, time_grid)
 
 __all__ = [
     "CONDITION_NAMES", "DEFAULT_STEPS", "EMOTIONS", "SAMPLERS", "Conditions", "Controls",
     "MotionDiT", "MotionDiTConfig", "alpha_sigma", "cfg", "controls_from_motion", "ddim",
-    "dpm_solver", "drop_conditions", "load_pretrained", "make_conditions", "q_sample",
+    "dpm_solver", "drop_conditions", "inpaint", "load_pretrained", "make_conditions", "q_sample",
     "sample_motion", "save_pretrained", "stream_motion", "time_grid", "training_loss",
 ]

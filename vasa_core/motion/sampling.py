@@ -33,6 +33,13 @@ card). (The nested variant, dropping conditions cumulatively, was not chosen: it
 depend on the order of the conditions.) The passes run as one batch; a condition absent
 from every row is not guided (its term would be zero).
 
+Known lips (`inpaint`). With `lips` (e.g. `lips.LipReader`, which reads them from the
+phones a real-speech recogniser hears), each window's denoiser estimate of the clean
+motion is pulled onto the given values in the dimensions they set, by `lip_strength`, at
+every step (RePaint-style inpainting on x0, Lugmayr et al. 2022): the model samples the
+head, brows, gaze and the rest of the face conditioned on that mouth, and with strength 1
+the output takes it exactly (before the window join). Strength 0 is the model's own mouth.
+
 Long audio (VASA-1 Sec. 3.2). Windows of L frames (default W) follow each other without
 overlap; each window is conditioned on the last K motion frames generated before it and
 on their audio. The first window takes the portrait's own motion (`init_motion`) as its
@@ -151,6 +158,9 @@ def _half_log_snr(t: float) -> float:
 
 
 Scale = Union[float, Sequence[float], np.ndarray]  # a number, or (D,) per motion dimension
+# lips(start, stop) -> (stop - start, D) motion in data units for clip frames [start, stop):
+# finite entries are what those frames must show, NaN the dimensions left to the model.
+Lips = Callable[[int, int], np.ndarray]
 
 
 def cfg(model_fn: ModelFn, scales: dict[str, Scale]) -> ModelFn:
@@ -174,6 +184,17 @@ def cfg(model_fn: ModelFn, scales: dict[str, Scale]) -> ModelFn:
     return guided
 
 
+def inpaint(model_fn: ModelFn, known: torch.Tensor, weight: torch.Tensor) -> ModelFn:
+    """Wrap a denoiser so that its clean-motion estimate takes `known` (B, L, D), normalised,
+    with `weight` (B, L, D) in [0, 1] (0: the model's own, 1: `known`; module docstring)."""
+
+    def pulled(x_t: torch.Tensor, t: torch.Tensor, cond: Conditions) -> torch.Tensor:
+        x0 = model_fn(x_t, t, cond)
+        return x0 + weight * (known - x0)
+
+    return pulled
+
+
 def _scale(name: str, value: Scale) -> torch.Tensor:
     """A guidance scale as a tensor broadcasting over (B, L, D); all-zero scales are
     dropped by the caller, so lambda = 0 costs no network pass."""
@@ -188,7 +209,8 @@ def sample_motion(model: MotionDiT, audio_feats: np.ndarray, controls: Controls 
                   steps: int = DEFAULT_STEPS, cfg_scales: dict[str, Scale] | None = None,
                   seed: int = 0, init_motion: np.ndarray | None = None,
                   window: int | None = None, sampler: str = "dpm++2m",
-                  callback: StepCallback | None = None) -> np.ndarray:
+                  callback: StepCallback | None = None, lips: Lips | None = None,
+                  lip_strength: float = 1.0) -> np.ndarray:
     """Motion (T, D) float32 in data units (latent.MOTION_NAMES) for audio features (T, F).
 
     controls: global controls (None: all dropped). steps: network calls per window (x the
@@ -199,13 +221,15 @@ def sample_motion(model: MotionDiT, audio_feats: np.ndarray, controls: Controls 
     (1, L, D), normalised, before the window join and the clipping of expressions); the
     step index restarts at 0 with each window, windows come in time order; a last window
     shorter than `window` is sampled padded to full length and cropped afterwards.
+    lips: known lips per window (`Lips`, read in time order once per window, the whole
+    window at a time), pulled in by lip_strength in [0, 1] (module docstring).
     """
     audio = _check_audio(model, audio_feats)
     if len(audio) == 0:
         raise ValueError("audio_feats has no frames (T = 0)")
     window = model.config.window if window is None else window
     chunks = _generate(model, [audio], controls, window, steps, cfg_scales, seed, init_motion,
-                       sampler, callback)
+                       sampler, callback, lips, lip_strength)
     return np.concatenate(list(chunks))
 
 
@@ -213,29 +237,42 @@ def stream_motion(model: MotionDiT, audio_chunks: Iterable[np.ndarray],
                   controls: Controls | None = None, *, hop: int = 10,
                   steps: int = DEFAULT_STEPS, cfg_scales: dict[str, Scale] | None = None,
                   seed: int = 0, init_motion: np.ndarray | None = None,
-                  sampler: str = "dpm++2m") -> Iterator[np.ndarray]:
+                  sampler: str = "dpm++2m", lips: Lips | None = None,
+                  lip_strength: float = 1.0) -> Iterator[np.ndarray]:
     """Yield motion (n, D) as audio feature chunks (n_i, F) arrive: `hop` frames at a
-    time, then the remainder when the chunks end. Equals `sample_motion(window=hop)`."""
+    time, then the remainder when the chunks end. Equals `sample_motion(window=hop)`.
+    `lips` is asked for a window's frames once their audio features have arrived."""
     checked = (_check_audio(model, chunk) for chunk in audio_chunks)
-    return _generate(model, checked, controls, hop, steps, cfg_scales, seed, init_motion, sampler)
+    return _generate(model, checked, controls, hop, steps, cfg_scales, seed, init_motion, sampler,
+                     None, lips, lip_strength)
 
 
 def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls | None,
               window: int, steps: int, cfg_scales: dict[str, Scale] | None, seed: int,
               init_motion: np.ndarray | None, sampler: str,
-              callback: StepCallback | None = None) -> Iterator[np.ndarray]:
+              callback: StepCallback | None = None, lips: Lips | None = None,
+              lip_strength: float = 1.0) -> Iterator[np.ndarray]:
     """Check the arguments now, then slide windows lazily over `chunks`."""
     _check_args(model, window, steps, seed, sampler, controls)
-    denoise = _window_sampler(model, cfg(model, cfg_scales or {}), controls, steps, seed, sampler)
+    if not 0.0 <= lip_strength <= 1.0:
+        raise ValueError(f"lip_strength must be in [0, 1], got {lip_strength!r}")
+    denoise = _window_sampler(model, cfg(model, cfg_scales or {}), controls, steps, seed, sampler,
+                              lip_strength)
     init = None if init_motion is None else _check_init(model, init_motion)
-    return _slide(denoise, chunks, window, model.config.context, init, callback)
+    return _slide(denoise, chunks, window, model.config.context, init, callback,
+                  lips if lip_strength > 0 else None)
 
 
 def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], window: int,
-           k: int, init: np.ndarray | None,
-           callback: StepCallback | None = None) -> Iterator[np.ndarray]:
+           k: int, init: np.ndarray | None, callback: StepCallback | None = None,
+           lips: Lips | None = None) -> Iterator[np.ndarray]:
     """Consecutive windows of `window` frames over the audio in `chunks` (module docstring);
-    `callback` watches the clip's windows, not the one that settles the first history."""
+    `callback` watches the clip's windows, not the one that settles the first history;
+    `lips` gives each window's known lips."""
+
+    def known(start: int, stop: int) -> np.ndarray | None:
+        return None if lips is None else lips(start, stop)
+
     history = None if init is None else _tail(None, init, k)  # (K, D) motion before `start`
     history_audio = pending = None  # (K, F) audio of the history frames; (n, F) not yet used
     start = 0  # clip frame index of pending[0]
@@ -250,7 +287,8 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
         while len(pending) >= window:
             generated = history if start > 0 else None  # not the caller's init_motion
             motion = _join(generated, denoise(np.concatenate([history_audio, pending[:window]]),
-                                              history, start, callback))
+                                              history, start, callback,
+                                              known(start, start + window)))
             history_audio = _tail(history_audio, pending[:window], k)
             history = _tail(history, motion, k)
             pending, start = pending[window:], start + window
@@ -261,7 +299,14 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
         padded = np.concatenate([pending, np.repeat(pending[-1:], window - len(pending), axis=0)])
         generated = history if start > 0 else None
         yield _join(generated, denoise(np.concatenate([history_audio, padded]), history,
-                                       start, callback))[: len(pending)]
+                                       start, callback,
+                                       _pad(known(start, start + len(pending)), window))
+                    )[: len(pending)]
+
+
+def _pad(rows: np.ndarray | None, n: int) -> np.ndarray | None:
+    """rows (m, D) with the last one repeated to n rows (None stays None)."""
+    return None if rows is None else np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), 0)])
 
 
 def _settle_mouth(denoise: Callable[..., np.ndarray], history: np.ndarray,
@@ -315,27 +360,29 @@ def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
 
 
 def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | None,
-                    steps: int, seed: int, sampler: str) -> Callable[..., np.ndarray]:
-    """A function (audio (K+L, F), history (K, D) | None, start, callback=None) -> motion
-    (L, D) np."""
+                    steps: int, seed: int, sampler: str,
+                    lip_strength: float = 1.0) -> Callable[..., np.ndarray]:
+    """A function (audio (K+L, F), history (K, D) | None, start, callback=None, known=None)
+    -> motion (L, D) np; `known` (L, D) data units, NaN where free (`Lips`)."""
     like = dict(device=model.motion_mean.device, dtype=model.motion_mean.dtype)
     k, d = model.config.context, model.config.motion_dim
 
     @torch.inference_mode()
     def denoise(audio: np.ndarray, history: np.ndarray | None, start: int,
-                callback: StepCallback | None = None) -> np.ndarray:
+                callback: StepCallback | None = None,
+                known: np.ndarray | None = None) -> np.ndarray:
         generator = torch.Generator().manual_seed(window_seed(seed, start))
         noise = torch.randn(1, len(audio) - k, d, generator=generator).to(**like)
         hist = None if history is None else torch.from_numpy(history)[None].to(**like)
         cond = make_conditions(torch.from_numpy(audio)[None].to(**like), hist, [controls], k)
+        fn = denoiser if known is None else _pull(model, denoiser, known, lip_strength)
         was_training = model.training
         model.eval()
         try:
             if sampler == "dpm++2m":
-                x0 = dpm_solver(denoiser, noise, cond, steps, callback)
+                x0 = dpm_solver(fn, noise, cond, steps, callback)
             else:
-                x0 = ddim(denoiser, noise, cond, steps, float(sampler == "ancestral"), generator,
-                          callback)
+                x0 = ddim(fn, noise, cond, steps, float(sampler == "ancestral"), generator, callback)
         finally:
             model.train(was_training)
         motion = model.denormalise(x0[0]).float().cpu().numpy()  # (L, D)
@@ -343,6 +390,15 @@ def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | No
         return motion
 
     return denoise
+
+
+def _pull(model: MotionDiT, denoiser: ModelFn, known: np.ndarray, strength: float) -> ModelFn:
+    """`inpaint` onto one window's known motion (L, D), data units, NaN where free."""
+    like = dict(device=model.motion_mean.device, dtype=model.motion_mean.dtype)
+    values = torch.from_numpy(np.asarray(known, np.float32))[None].to(**like)  # (1, L, D)
+    given = torch.isfinite(values)
+    target = model.normalise(torch.where(given, values, model.motion_mean.to(**like)))
+    return inpaint(denoiser, target, strength * given.to(**like))
 
 
 def window_seed(seed: int, start: int) -> int:

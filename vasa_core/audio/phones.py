@@ -1,0 +1,88 @@
+"""Timed phones of any voice, heard causally: PocketSphinx's English phone decoder.
+
+Why: the motion model learns the mouth from synthetic voices, and reading phones from real
+ones is where it fails (model card, Limits). PocketSphinx's acoustic model was trained on
+real speech and ships inside its wheel (nothing downloads); its phone decoder, run without
+words (an "allphone" search over a phone bigram), gives timed ARPAbet phones for any voice.
+Non-English speech is read through English phones: open against close vowels, rounding
+and lip closures, which is what a mouth needs, are shared across languages.
+
+Causal and chunk-independent. Audio goes to the decoder in fixed 640-sample pieces (one
+25 fps frame), whatever chunks it arrived in, and `phones(frames)` returns the decoder's
+best path after exactly `frames` pieces, so the answer for a given audio prefix never
+depends on the chunking. Phones near the end of that prefix are the decoder's current
+guess; they settle as more audio arrives.
+
+Level. The decoder's own cepstral mean adapts over seconds, so a quiet or loud recording
+starts badly (lip r on the shared real videos 0.41 unscaled against 0.44 scaled). Each
+piece is therefore scaled so that the running speech level (`normalise.RunningNormaliser`,
+speech-gated, 4 s memory, the features' own statistics) sits at SPEECH_DBFS: causal and
+gain-invariant from the first piece. The gain is capped at MAX_GAIN_DB, so that a clip of
+room noise alone is not raised to speech level and heard as phones.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .grid import SAMPLE_RATE, SAMPLES_PER_FRAME
+from .normalise import RunningNormaliser
+
+Phone = tuple[str, float, float]  # (ARPAbet phone or SIL / +NSN+ ..., start_s, end_s)
+
+LANGUAGE_WEIGHT = 2.0  # phone-bigram weight (lip r on the shared videos 0.44; 1.0: 0.40)
+SPEECH_DBFS = -26.0  # running speech level the audio is scaled to (RMS 0.05)
+MAX_GAIN_DB = 30.0  # speech quieter than -56 dBFS is left quieter
+DECODER_FRAMES_PER_S = 100  # PocketSphinx's frame rate (10 ms)
+
+
+class PhoneRecogniser:
+    """Feed 16 kHz mono float audio with `push`; ask `phones(frames)` for what was heard in
+    the first `frames` 25 fps frames (fed on demand, never past the audio pushed so far)."""
+
+    def __init__(self) -> None:
+        from pocketsphinx import Decoder, get_model_path
+
+        model = get_model_path()
+        self._decoder = Decoder(hmm=os.path.join(model, "en-us", "en-us"),
+                                allphone=os.path.join(model, "en-us", "en-us-phone.lm.bin"),
+                                lm=None, dict=None, lw=LANGUAGE_WEIGHT, beam=1e-20,
+                                pbeam=1e-20, samprate=SAMPLE_RATE, loglevel="FATAL")
+        self._decoder.start_utt()
+        self._level = RunningNormaliser(0)
+        self._pending = np.zeros(0, np.float32)  # pushed, not yet decoded
+        self._fed = 0  # pieces decoded
+
+    def push(self, samples: np.ndarray) -> None:
+        """Append (n,) float samples in [-1, 1]."""
+        self._pending = np.concatenate([self._pending, np.asarray(samples, np.float32)])
+
+    def phones(self, frames: int) -> list[Phone]:
+        """The best phone path over the first `frames` frames (or all audio pushed, if
+        less); an empty list before any audio."""
+        while self._fed < frames and len(self._pending):
+            piece, self._pending = (self._pending[:SAMPLES_PER_FRAME],
+                                    self._pending[SAMPLES_PER_FRAME:])
+            self._decode(piece)
+        rate = DECODER_FRAMES_PER_S
+        return [(s.word, s.start_frame / rate, (s.end_frame + 1) / rate)  # end inclusive
+                for s in self._decoder.seg() or ()]
+
+    def _decode(self, piece: np.ndarray) -> None:
+        """Scale one piece (<= 640 samples) to the running speech level and decode it."""
+        power = float(np.mean(np.square(piece, dtype=np.float64)))
+        level = 10.0 * np.log10(power + 1e-12)
+        _, relative, _ = self._level(np.zeros((1, 1, 0)), np.array([level]), np.zeros(1),
+                                     np.zeros(1))
+        gain = 10.0 ** (min(SPEECH_DBFS - (level - relative[0]), MAX_GAIN_DB) / 20.0)
+        pcm = (np.clip(piece * gain, -1.0, 1.0) * 32767.0).astype(np.int16)
+        self._decoder.process_raw(pcm.tobytes(), full_utt=False)
+        self._fed += 1
+
+
+def recognise(audio: np.ndarray) -> list[Phone]:
+    """All phones of a whole 16 kHz clip (N,)."""
+    recogniser = PhoneRecogniser()
+    recogniser.push(audio)
+    return recogniser.phones(-(-len(audio) // SAMPLES_PER_FRAME))
