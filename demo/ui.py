@@ -23,7 +23,8 @@ from vasa_core.examples import example_portrait_path, shared_portraits
 from vasa_core.media import check_image_file
 from vasa_core.motion import EMOTIONS
 from vasa_core.pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL,
-                                DEFAULT_STEPS, STREAM_STEPS, TalkingFacePipeline)
+                                DEFAULT_LIP_READING, DEFAULT_STEPS, STREAM_STEPS,
+                                TalkingFacePipeline)
 
 from .handlers import (FROM_VOICE, MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo,
                        readable_message)
@@ -178,6 +179,10 @@ def _control_widgets() -> dict[str, gr.components.Component]:
             c["blink_rate"] = gr.Slider(0, MAX_RATE, DEFAULT_BLINK_RATE, step=1,
                                         label="Blinks per minute")
         with gr.Row():
+            c["lip_reading"] = gr.Slider(0, 1, DEFAULT_LIP_READING, step=0.05,
+                                         label="Lip reading",
+                                         info="lips from the phones a speech recogniser "
+                                              "hears; 0: the motion model's own")
             c["cfg_audio"] = gr.Slider(0, 3, DEFAULT_CFG_AUDIO, step=0.05,
                                        label="Audio guidance")
             c["cfg_control"] = gr.Slider(0, 3, DEFAULT_CFG_CONTROL, step=0.05,

@@ -238,7 +238,57 @@ def test_streaming_yields_as_soon_as_a_hop_arrives():
     assert first.shape == (4, MOTION_DIM) and consumed[-1] == 4
 
 
-# -- (5) checkpoints ------------------------------------------------------------------------
+# -- (5) known lips (inpainting) ------------------------------------------------------------
+LIP_DIMS = [MOTION_INDEX[n] for n in ("jawOpen", "mouthClose", "mouthFunnel")]
+
+
+def wave_lips(start: int, stop: int) -> np.ndarray:
+    """Known lips for frames [start, stop): three slow waves in [0.1, 0.9], NaN elsewhere."""
+    t = np.arange(start, stop)[:, None] + np.arange(3)[None] * 4.0
+    out = np.full((stop - start, MOTION_DIM), np.nan, np.float32)
+    out[:, LIP_DIMS] = 0.5 + 0.4 * np.sin(t / 3.0)
+    return out
+
+
+def test_known_lips_are_taken_and_the_rest_is_sampled_around_them():
+    """Strength 1: the first window (no join) shows the known lips exactly and its other
+    dimensions change with them (they were sampled given that mouth); strength 0 is the
+    model's own motion, without asking for lips; 0.5 lands in between."""
+    model = random_model()
+    audio = np.random.default_rng(4).standard_normal((20, 4)).astype(np.float32)
+    calls = []
+
+    def lips(start: int, stop: int) -> np.ndarray:
+        calls.append((start, stop))
+        return wave_lips(start, stop)
+
+    own = sample_motion(model, audio, seed=2)
+    taken = sample_motion(model, audio, seed=2, lips=lips)
+    assert calls == [(0, 8), (8, 16), (16, 20)]  # once per window, in order; the last short
+    np.testing.assert_allclose(taken[:8, LIP_DIMS], wave_lips(0, 8)[:, LIP_DIMS], atol=1e-5)
+    free = np.setdiff1d(np.arange(MOTION_DIM), LIP_DIMS)
+    assert np.abs(taken[:, free] - own[:, free]).max() > 1e-3
+    calls.clear()
+    np.testing.assert_array_equal(sample_motion(model, audio, seed=2, lips=lips,
+                                                lip_strength=0.0), own)
+    assert calls == []
+    half = sample_motion(model, audio, seed=2, lips=lips, lip_strength=0.5)[:8, LIP_DIMS]
+    target = wave_lips(0, 8)[:, LIP_DIMS]
+    assert 0 < np.abs(half - target).mean() < np.abs(own[:8, LIP_DIMS] - target).mean()
+
+
+@pytest.mark.parametrize("hop", [8, 2])
+def test_streaming_with_known_lips_equals_offline(hop):
+    model = random_model()
+    audio = np.random.default_rng(5).standard_normal((21, 4)).astype(np.float32)
+    kwargs = dict(seed=1, steps=3, lips=wave_lips, init_motion=np.full((1, MOTION_DIM), 0.3,
+                                                                      np.float32))
+    offline = sample_motion(model, audio, window=hop, **kwargs)
+    parts = stream_motion(model, chunked(audio, [3, 7, 11]), hop=hop, **kwargs)
+    np.testing.assert_array_equal(np.concatenate(list(parts)), offline)
+
+
+# -- (6) checkpoints ------------------------------------------------------------------------
 def test_save_load_round_trip(tmp_path):
     model = random_model(5)
     save_pretrained(model, tmp_path / "ckpt")
@@ -297,7 +347,7 @@ def test_audio_lifter_is_config_not_weights(tmp_path):
         MotionDiTConfig(**{**TINY, "audio_lifter": 13})
 
 
-# -- (6) training --------------------------------------------------------------------------
+# -- (7) training --------------------------------------------------------------------------
 def synthetic_clips(n: int, frames: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Smooth random audio features (n, frames, 4); motion with jawOpen = sigmoid(3 f0),
     mouthSmileLeft = sigmoid(-2 f1), yaw = 8 f2 degrees and every other dimension 0."""
@@ -342,7 +392,7 @@ def test_training_learns_audio_to_motion():
     assert np.abs(out[:, jaw] - target[0, :, jaw]).mean() < 0.1
 
 
-# -- (7) condition dropout --------------------------------------------------------------
+# -- (8) condition dropout --------------------------------------------------------------
 def perturbed(cond: Conditions, name: str) -> Conditions:
     """The same conditions with the values of condition `name` changed."""
     k = TINY["context"]
@@ -379,7 +429,7 @@ def test_drop_conditions_probabilities():
         drop_conditions(cond, {"pitch": 0.1})
 
 
-# -- (8) shapes, dtypes, bad arguments ----------------------------------------------------
+# -- (9) shapes, dtypes, bad arguments ----------------------------------------------------
 def test_shapes_and_dtypes():
     model = random_model()
     out = sample_motion(model, np.zeros((11, 4)), steps=2)
@@ -413,6 +463,7 @@ def test_controls_labels():
     (lambda m: sample_motion(m, np.zeros((5, 4)), cfg_scales={"x": 1}), "unknown guidance"),
     (lambda m: sample_motion(m, np.zeros((5, 4)), init_motion=np.zeros((2, 7))), "init_motion"),
     (lambda m: sample_motion(m, np.zeros((5, 4)), controls={"gaze": 1}), "Controls"),
+    (lambda m: sample_motion(m, np.zeros((5, 4)), lip_strength=1.5), "lip_strength"),
     (lambda m: stream_motion(m, [np.zeros((5, 4))], hop=0), "hop"),
     (lambda m: list(stream_motion(m, [np.zeros((0, 4))], hop=4)), "no frames"),
     (lambda m: Controls(emotion="bored"), "unknown emotion"),

@@ -179,6 +179,7 @@ def test_silence_works(pipe):
     (dict(steps=0), "steps"),
     (dict(seed=-1), "seed"),
     (dict(crop="square"), "crop"),
+    (dict(lip_reading=1.5), "lip_reading"),
 ])
 def test_bad_options_raise_clear_errors(pipe, speech, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -215,6 +216,22 @@ def test_motion_without_a_portrait_is_in_the_models_frame(pipe, speech):
     retargeted = pipe.motion(speech, image=PORTRAIT, seed=3, size=SIZE)
     own = pipe._face(PORTRAIT, SIZE, "face").latent.pose0.to_array()
     np.testing.assert_allclose(retargeted.pose - own, motion.pose - mean[POSE_SLICE], atol=1e-4)
+
+
+def test_lip_reading_sets_the_jaw_and_lips_and_zero_leaves_them_to_the_model(pipe, speech):
+    """The first window (no join before it) shows exactly what the lip reader reads for
+    it; lip_reading=0 is the model's own mouth."""
+    from vasa_core.audio import load_audio
+    from vasa_core.lips import LIP_NAMES, LipReader
+
+    window = pipe.model.config.window
+    reader = LipReader()
+    reader.push(load_audio(speech))
+    lips = reader(0, window)
+    read, own = pipe.motion(speech, seed=3), pipe.motion(speech, seed=3, lip_reading=0.0)
+    for name in LIP_NAMES:
+        np.testing.assert_allclose(read[name][:window], lips[:, MOTION_INDEX[name]], atol=1e-5)
+    assert np.abs(own["jawOpen"][:window] - lips[:, MOTION_INDEX["jawOpen"]]).max() > 0.05
 
 
 def test_retarget_closes_an_open_mouth_in_silence_and_keeps_a_smile():

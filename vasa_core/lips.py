@@ -77,8 +77,8 @@ class LipReader:
 
     def __call__(self, start: int, stop: int) -> np.ndarray:
         times = np.arange(start, stop) / FPS
-        near = [s for s in viseme_segments(self._recogniser.phones(stop))
-                if s[2] > start / FPS - REACH_S and s[1] < stop / FPS + REACH_S]
+        heard = self._recogniser.phones(stop, after=start / FPS - REACH_S)
+        near = [s for s in viseme_segments(heard) if s[1] < stop / FPS + REACH_S]
         out = np.full((stop - start, MOTION_DIM), np.nan, np.float32)
         out[:, self._dims] = mouth_track(near, times)[:, self._columns]
         return out

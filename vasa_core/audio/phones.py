@@ -19,6 +19,13 @@ piece is therefore scaled so that the running speech level (`normalise.RunningNo
 speech-gated, 4 s memory, the features' own statistics) sits at SPEECH_DBFS: causal and
 gain-invariant from the first piece. The gain is capped at MAX_GAIN_DB, so that a clip of
 room noise alone is not raised to speech level and heard as phones.
+
+Long audio. The decoder's best path grows with the utterance and reading it costs time in
+proportion (25 ms per read after 5 minutes, against a 80 ms streaming hop). So the
+utterance is closed, its phones kept, and a new one begun at a pause (the path ending in
+PAUSE_S of silence) once it is RESTART_S long, and after MAX_UTTERANCE_S in any case;
+both are decided on whole pieces, so chunking still does not matter. `phones(frames,
+after)` also forgets finished phones that end before `after` (reads go forward in time).
 """
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ import os
 
 import numpy as np
 
-from .grid import SAMPLE_RATE, SAMPLES_PER_FRAME
+from .grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME
 from .normalise import RunningNormaliser
 
 Phone = tuple[str, float, float]  # (ARPAbet phone or SIL / +NSN+ ..., start_s, end_s)
@@ -35,6 +42,10 @@ LANGUAGE_WEIGHT = 2.0  # phone-bigram weight (lip r on the shared videos 0.44; 1
 SPEECH_DBFS = -26.0  # running speech level the audio is scaled to (RMS 0.05)
 MAX_GAIN_DB = 30.0  # speech quieter than -56 dBFS is left quieter
 DECODER_FRAMES_PER_S = 100  # PocketSphinx's frame rate (10 ms)
+RESTART_S = 10.0  # an utterance this long is closed at its next pause ...
+PAUSE_S = 0.3  # ... a silence at least this long, checked once a second ...
+MAX_UTTERANCE_S = 30.0  # ... or closed here whatever is being said
+SILENCE = "SIL"
 
 
 class PhoneRecogniser:
@@ -53,21 +64,44 @@ class PhoneRecogniser:
         self._level = RunningNormaliser(0)
         self._pending = np.zeros(0, np.float32)  # pushed, not yet decoded
         self._fed = 0  # pieces decoded
+        self._utterance_start = 0  # piece where the open utterance began
+        self._done: list[Phone] = []  # phones of closed utterances
 
     def push(self, samples: np.ndarray) -> None:
         """Append (n,) float samples in [-1, 1]."""
         self._pending = np.concatenate([self._pending, np.asarray(samples, np.float32)])
 
-    def phones(self, frames: int) -> list[Phone]:
+    def phones(self, frames: int, after: float = 0.0) -> list[Phone]:
         """The best phone path over the first `frames` frames (or all audio pushed, if
-        less); an empty list before any audio."""
+        less) that ends after `after` seconds; finished phones ending before it are
+        forgotten. An empty list before any audio."""
         while self._fed < frames and len(self._pending):
             piece, self._pending = (self._pending[:SAMPLES_PER_FRAME],
                                     self._pending[SAMPLES_PER_FRAME:])
             self._decode(piece)
-        rate = DECODER_FRAMES_PER_S
-        return [(s.word, s.start_frame / rate, (s.end_frame + 1) / rate)  # end inclusive
-                for s in self._decoder.seg() or ()]
+            self._maybe_restart()
+        self._done = [p for p in self._done if p[2] > after]
+        return self._done + [p for p in self._open() if p[2] > after]
+
+    def _open(self) -> list[Phone]:
+        """The open utterance's current best path, in seconds from the clip's start."""
+        rate, start = DECODER_FRAMES_PER_S, self._utterance_start / FPS
+        return [(s.word, start + s.start_frame / rate, start + (s.end_frame + 1) / rate)
+                for s in self._decoder.seg() or ()]  # end_frame is inclusive
+
+    def _maybe_restart(self) -> None:
+        """Close the open utterance at a pause past RESTART_S, or at MAX_UTTERANCE_S."""
+        length = (self._fed - self._utterance_start) / FPS
+        if length < RESTART_S or (self._fed - self._utterance_start) % int(FPS):
+            return
+        if length < MAX_UTTERANCE_S:
+            last = self._open()[-1:]
+            if not last or last[0][0] != SILENCE or last[0][2] - last[0][1] < PAUSE_S:
+                return
+        self._decoder.end_utt()
+        self._done += self._open()
+        self._decoder.start_utt()
+        self._utterance_start = self._fed
 
     def _decode(self, piece: np.ndarray) -> None:
         """Scale one piece (<= 640 samples) to the running speech level and decode it."""
