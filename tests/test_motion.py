@@ -277,15 +277,32 @@ def test_known_lips_are_taken_and_the_rest_is_sampled_around_them():
     assert 0 < np.abs(half - target).mean() < np.abs(own[:8, LIP_DIMS] - target).mean()
 
 
-@pytest.mark.parametrize("hop", [8, 2])
-def test_streaming_with_known_lips_equals_offline(hop):
+@pytest.mark.parametrize("hop, lookahead", [(8, 0), (2, 0), (2, 3), (8, 30)])
+def test_streaming_with_known_lips_equals_offline(hop, lookahead):
+    """Waiting for look-ahead frames (even more than the clip has) changes when windows
+    are sampled, not what they are."""
     model = random_model()
     audio = np.random.default_rng(5).standard_normal((21, 4)).astype(np.float32)
     kwargs = dict(seed=1, steps=3, lips=wave_lips, init_motion=np.full((1, MOTION_DIM), 0.3,
                                                                       np.float32))
     offline = sample_motion(model, audio, window=hop, **kwargs)
-    parts = stream_motion(model, chunked(audio, [3, 7, 11]), hop=hop, **kwargs)
-    np.testing.assert_array_equal(np.concatenate(list(parts)), offline)
+    parts = list(stream_motion(model, chunked(audio, [3, 7, 11]), hop=hop, lookahead=lookahead,
+                               **kwargs))
+    assert [len(p) for p in parts] == [hop] * (21 // hop) + [21 % hop]
+    np.testing.assert_array_equal(np.concatenate(parts), offline)
+
+
+def test_a_window_waits_for_its_look_ahead():
+    model, consumed = random_model(), []
+    audio = np.random.default_rng(3).standard_normal((12, 4)).astype(np.float32)
+
+    def arriving():
+        for i in range(12):
+            consumed.append(i + 1)
+            yield audio[i:i + 1]
+
+    first = next(stream_motion(model, arriving(), hop=4, steps=2, lookahead=3))
+    assert first.shape == (4, MOTION_DIM) and consumed[-1] == 7
 
 
 # -- (6) checkpoints ------------------------------------------------------------------------
@@ -465,6 +482,7 @@ def test_controls_labels():
     (lambda m: sample_motion(m, np.zeros((5, 4)), controls={"gaze": 1}), "Controls"),
     (lambda m: sample_motion(m, np.zeros((5, 4)), lip_strength=1.5), "lip_strength"),
     (lambda m: stream_motion(m, [np.zeros((5, 4))], hop=0), "hop"),
+    (lambda m: stream_motion(m, [np.zeros((5, 4))], hop=4, lookahead=-1), "lookahead"),
     (lambda m: list(stream_motion(m, [np.zeros((0, 4))], hop=4)), "no frames"),
     (lambda m: Controls(emotion="bored"), "unknown emotion"),
     (lambda m: Controls(gaze=(1.0, 2.0, 3.0)), "gaze"),

@@ -223,9 +223,10 @@ def test_lip_reading_sets_the_jaw_and_lips_and_zero_leaves_them_to_the_model(pip
     it; lip_reading=0 is the model's own mouth."""
     from vasa_core.audio import load_audio
     from vasa_core.lips import LIP_NAMES, LipReader
+    from vasa_core.pipeline import LIP_LOOKAHEAD
 
     window = pipe.model.config.window
-    reader = LipReader()
+    reader = LipReader(LIP_LOOKAHEAD)
     reader.push(load_audio(speech))
     lips = reader(0, window)
     read, own = pipe.motion(speech, seed=3), pipe.motion(speech, seed=3, lip_reading=0.0)

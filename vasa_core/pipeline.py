@@ -6,7 +6,8 @@
 
 Data flow: audio -> 16 kHz mono (`audio.load_audio`) -> 25 fps features (`audio.features`)
 -> motion in the model's frame (`motion.sample_motion`, sliding windows of W frames, the
-first one conditioned on the portrait's rest state) -> the portrait's motion
+first one conditioned on the portrait's rest state; jaw and lips taken, by `lip_reading`,
+from the phones a real-speech recogniser hears, `lips.LipReader`) -> the portrait's motion
 (`retarget.Retarget`, see there for how pose, expressions and gaze are mapped) -> frames
 (`render.Renderer`) -> the visible "AI-generated" mark (`mark.add_visible_mark`, on unless
 mark=False; the invisible watermark (`watermark.embed`, found by `vasa detect`) and the mp4
@@ -18,11 +19,12 @@ the video is at most one frame (40 ms) longer than its sound.
 Streaming (`stream`): audio chunks go through `audio.StreamingFeatures` and
 `motion.stream_motion`, which runs windows of `hop` frames as soon as they are complete.
 Latency, from a sample's arrival to its frame: up to `hop` frames of buffering (hop / 25 s,
-80 ms at the default hop = STREAM_HOP = 2) plus 12 ms of feature look-ahead plus the
-compute of one window (steps network calls; STREAM_STEPS = 4 by default) and of rendering
-one frame (frames are yielded one by one): 120-130 ms to the first frame on 2 CPU cores
-(benchmarks/streaming.py, with microphone-paced audio; at 8 steps the windows no longer
-keep up with real time there). One-off costs of the first window (kernel set-up for its
+80 ms at the default hop = STREAM_HOP = 2), the lip reader's LIP_LOOKAHEAD frame (40 ms;
+none with lip_reading=0), 12 ms of feature look-ahead, and the compute of one window
+(steps network calls; STREAM_STEPS = 4 by default) and of rendering one frame (frames are
+yielded one by one): about 155 ms to the first frame on 2 CPU cores (benchmarks/
+streaming.py, with microphone-paced audio; at 8 steps the windows no longer keep up with
+real time there). One-off costs of the first window (kernel set-up for its
 shape) are paid before the first chunk is read (`_warm_up`). Shorter hops cost more
 compute per second of audio: every window re-reads its K history frames.
 The motion equals `sample_motion(..., window=hop)`: with hop = the model's window W and
@@ -47,6 +49,7 @@ DEFAULT_CFG_AUDIO = 0.5
 DEFAULT_CFG_CONTROL = 0.5
 DEFAULT_BLINK_RATE = 15.0  # = blinks.DEFAULT_RATE, per minute
 DEFAULT_LIP_READING = 1.0  # lips from recognised phones (lips.py); 0: the model's own
+LIP_LOOKAHEAD = 1  # frames the lip reader hears past a window: +40 ms of stream latency
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
 STREAM_STEPS = 4  # sampling steps when streaming: keeps hop-2 windows within real time
 FPS = 25.0
@@ -333,7 +336,8 @@ class TalkingFacePipeline:
         motion = functools.partial(
             stream_motion, self.model, controls=settings.controls(), hop=hop,
             steps=settings.steps, cfg_scales=settings.cfg_scales(), seed=settings.seed,
-            init_motion=retarget.reference[None], lip_strength=settings.lip_reading)
+            init_motion=retarget.reference[None], lip_strength=settings.lip_reading,
+            lookahead=LIP_LOOKAHEAD if settings.lip_reading > 0 else 0)
         _warm_up(face, motion, hop, settings)
         heard: list[np.ndarray] = []  # feature chunks the motion has not yet caught up with
         lips = _lip_reader(settings)
@@ -396,7 +400,7 @@ def _lip_reader(settings: Settings, wave: np.ndarray | None = None):
         return None
     from .lips import LipReader
 
-    reader = LipReader()
+    reader = LipReader(LIP_LOOKAHEAD)
     if wave is not None:
         reader.push(wave)
     return reader

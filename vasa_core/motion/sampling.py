@@ -63,6 +63,7 @@ windows as short as the hop (`MotionDiTConfig.min_window`).
 """
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
@@ -238,20 +239,24 @@ def stream_motion(model: MotionDiT, audio_chunks: Iterable[np.ndarray],
                   steps: int = DEFAULT_STEPS, cfg_scales: dict[str, Scale] | None = None,
                   seed: int = 0, init_motion: np.ndarray | None = None,
                   sampler: str = "dpm++2m", lips: Lips | None = None,
-                  lip_strength: float = 1.0) -> Iterator[np.ndarray]:
+                  lip_strength: float = 1.0, lookahead: int = 0) -> Iterator[np.ndarray]:
     """Yield motion (n, D) as audio feature chunks (n_i, F) arrive: `hop` frames at a
     time, then the remainder when the chunks end. Equals `sample_motion(window=hop)`.
-    `lips` is asked for a window's frames once their audio features have arrived."""
+    A window is sampled once `lookahead` more frames have arrived after it (`lips` that
+    read ahead need their audio; it costs lookahead / fps of latency), and `lips` is asked
+    for its frames then."""
+    if not _is_int(lookahead) or lookahead < 0:
+        raise ValueError(f"lookahead must be a non-negative integer, got {lookahead!r}")
     checked = (_check_audio(model, chunk) for chunk in audio_chunks)
     return _generate(model, checked, controls, hop, steps, cfg_scales, seed, init_motion, sampler,
-                     None, lips, lip_strength)
+                     None, lips, lip_strength, lookahead)
 
 
 def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls | None,
               window: int, steps: int, cfg_scales: dict[str, Scale] | None, seed: int,
               init_motion: np.ndarray | None, sampler: str,
               callback: StepCallback | None = None, lips: Lips | None = None,
-              lip_strength: float = 1.0) -> Iterator[np.ndarray]:
+              lip_strength: float = 1.0, lookahead: int = 0) -> Iterator[np.ndarray]:
     """Check the arguments now, then slide windows lazily over `chunks`."""
     _check_args(model, window, steps, seed, sampler, controls)
     if not 0.0 <= lip_strength <= 1.0:
@@ -260,31 +265,35 @@ def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls
                               lip_strength)
     init = None if init_motion is None else _check_init(model, init_motion)
     return _slide(denoise, chunks, window, model.config.context, init, callback,
-                  lips if lip_strength > 0 else None)
+                  lips if lip_strength > 0 else None, lookahead)
 
 
 def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], window: int,
            k: int, init: np.ndarray | None, callback: StepCallback | None = None,
-           lips: Lips | None = None) -> Iterator[np.ndarray]:
+           lips: Lips | None = None, lookahead: int = 0) -> Iterator[np.ndarray]:
     """Consecutive windows of `window` frames over the audio in `chunks` (module docstring);
     `callback` watches the clip's windows, not the one that settles the first history;
-    `lips` gives each window's known lips."""
-
-    def known(start: int, stop: int) -> np.ndarray | None:
-        return None if lips is None else lips(start, stop)
-
+    `lips` gives each window's known lips; a window waits for `lookahead` frames after it
+    while more audio may come."""
     history = None if init is None else _tail(None, init, k)  # (K, D) motion before `start`
     history_audio = pending = None  # (K, F) audio of the history frames; (n, F) not yet used
     start = 0  # clip frame index of pending[0]
-    for chunk in chunks:
-        if len(chunk) == 0:
+
+    def known(a: int, b: int) -> np.ndarray | None:
+        return None if lips is None else lips(a, b)
+
+    for chunk in itertools.chain(chunks, [None]):  # None: the audio has ended
+        if chunk is not None and len(chunk) == 0:
             continue
-        if pending is None:
+        if chunk is not None and pending is None:
             history_audio, pending = _tail(None, chunk[:1], k), chunk[:0]
             if history is not None:
                 history = _settle_mouth(denoise, history, history_audio)
-        pending = np.concatenate([pending, chunk])
-        while len(pending) >= window:
+        if pending is None:
+            raise ValueError("the audio stream had no frames (T = 0)")
+        if chunk is not None:
+            pending = np.concatenate([pending, chunk])
+        while len(pending) >= window + (0 if chunk is None else lookahead):
             generated = history if start > 0 else None  # not the caller's init_motion
             motion = _join(generated, denoise(np.concatenate([history_audio, pending[:window]]),
                                               history, start, callback,
@@ -293,8 +302,6 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
             history = _tail(history, motion, k)
             pending, start = pending[window:], start + window
             yield motion
-    if pending is None:
-        raise ValueError("the audio stream had no frames (T = 0)")
     if len(pending):
         padded = np.concatenate([pending, np.repeat(pending[-1:], window - len(pending), axis=0)])
         generated = history if start > 0 else None
