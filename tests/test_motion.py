@@ -250,6 +250,21 @@ def wave_lips(start: int, stop: int) -> np.ndarray:
     return out
 
 
+def test_audio_guidance_widens_the_known_lips_and_other_guidance_leaves_them():
+    """cfg on the known dimensions: known + lambda_audio * (known - f(all but audio)) at
+    every step, so the lips move further from the no-audio mouth as lambda grows; gaze
+    guidance alone keeps them exactly (its two passes both hear the audio)."""
+    model = random_model()
+    audio = np.random.default_rng(6).standard_normal((8, 4)).astype(np.float32)
+    target = wave_lips(0, 8)[:, LIP_DIMS]
+    kwargs = dict(seed=2, lips=wave_lips, controls=Controls(gaze=(5.0, 0.0)))
+    gaze = sample_motion(model, audio, cfg_scales={"gaze": 2.0}, **kwargs)[:, LIP_DIMS]
+    np.testing.assert_allclose(gaze, target, atol=1e-5)
+    spread = [np.abs(sample_motion(model, audio, cfg_scales={"audio": lam}, **kwargs)[:, LIP_DIMS]
+                     - target).mean() for lam in (0.0, 0.5, 1.0)]
+    assert spread[0] < 1e-5 < spread[1] < spread[2]
+
+
 def test_known_lips_are_taken_and_the_rest_is_sampled_around_them():
     """Strength 1: the first window (no join) shows the known lips exactly and its other
     dimensions change with them (they were sampled given that mouth); strength 0 is the

@@ -37,8 +37,12 @@ Known lips (`inpaint`). With `lips` (e.g. `lips.LipReader`, which reads them fro
 phones a real-speech recogniser hears), each window's denoiser estimate of the clean
 motion is pulled onto the given values in the dimensions they set, by `lip_strength`, at
 every step (RePaint-style inpainting on x0, Lugmayr et al. 2022): the model samples the
-head, brows, gaze and the rest of the face conditioned on that mouth, and with strength 1
-the output takes it exactly (before the window join). Strength 0 is the model's own mouth.
+head, brows, gaze and the rest of the face conditioned on that mouth. The lips are what
+the audio says, so only predictions that hear the audio are pulled: guidance then reads
+    x0 = known + lambda_audio * (known - f(all but audio))
+on those dimensions (audio guidance still widens the mouth's movement; other conditions'
+terms vanish there), and with strength 1 and lambda_audio = 0 the output takes the known
+lips exactly (before the window join). Strength 0 is the model's own mouth.
 
 Long audio (VASA-1 Sec. 3.2). Windows of L frames (default W) follow each other without
 overlap; each window is conditioned on the last K motion frames generated before it and
@@ -186,12 +190,15 @@ def cfg(model_fn: ModelFn, scales: dict[str, Scale]) -> ModelFn:
 
 
 def inpaint(model_fn: ModelFn, known: torch.Tensor, weight: torch.Tensor) -> ModelFn:
-    """Wrap a denoiser so that its clean-motion estimate takes `known` (B, L, D), normalised,
-    with `weight` (B, L, D) in [0, 1] (0: the model's own, 1: `known`; module docstring)."""
+    """Wrap a denoiser so that its clean-motion estimate takes `known` (1, L, D), normalised,
+    with `weight` (1, L, D) in [0, 1] (0: the model's own, 1: `known`), in the rows that
+    hear the audio (module docstring). Goes inside `cfg`."""
+    audio = CONDITION_NAMES.index("audio")
 
     def pulled(x_t: torch.Tensor, t: torch.Tensor, cond: Conditions) -> torch.Tensor:
         x0 = model_fn(x_t, t, cond)
-        return x0 + weight * (known - x0)
+        hears = cond.present[:, audio].to(x0)[:, None, None]  # (B, 1, 1)
+        return x0 + hears * weight * (known - x0)
 
     return pulled
 
@@ -261,7 +268,7 @@ def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls
     _check_args(model, window, steps, seed, sampler, controls)
     if not 0.0 <= lip_strength <= 1.0:
         raise ValueError(f"lip_strength must be in [0, 1], got {lip_strength!r}")
-    denoise = _window_sampler(model, cfg(model, cfg_scales or {}), controls, steps, seed, sampler,
+    denoise = _window_sampler(model, cfg_scales or {}, controls, steps, seed, sampler,
                               lip_strength)
     init = None if init_motion is None else _check_init(model, init_motion)
     return _slide(denoise, chunks, window, model.config.context, init, callback,
@@ -366,13 +373,14 @@ def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
     return joined.astype(motion.dtype)
 
 
-def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | None,
+def _window_sampler(model: MotionDiT, cfg_scales: dict[str, Scale], controls: Controls | None,
                     steps: int, seed: int, sampler: str,
                     lip_strength: float = 1.0) -> Callable[..., np.ndarray]:
     """A function (audio (K+L, F), history (K, D) | None, start, callback=None, known=None)
     -> motion (L, D) np; `known` (L, D) data units, NaN where free (`Lips`)."""
     like = dict(device=model.motion_mean.device, dtype=model.motion_mean.dtype)
     k, d = model.config.context, model.config.motion_dim
+    guided = cfg(model, cfg_scales)  # checks the scales now, before any audio arrives
 
     @torch.inference_mode()
     def denoise(audio: np.ndarray, history: np.ndarray | None, start: int,
@@ -382,7 +390,7 @@ def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | No
         noise = torch.randn(1, len(audio) - k, d, generator=generator).to(**like)
         hist = None if history is None else torch.from_numpy(history)[None].to(**like)
         cond = make_conditions(torch.from_numpy(audio)[None].to(**like), hist, [controls], k)
-        fn = denoiser if known is None else _pull(model, denoiser, known, lip_strength)
+        fn = guided if known is None else cfg(_pull(model, known, lip_strength), cfg_scales)
         was_training = model.training
         model.eval()
         try:
@@ -399,13 +407,13 @@ def _window_sampler(model: MotionDiT, denoiser: ModelFn, controls: Controls | No
     return denoise
 
 
-def _pull(model: MotionDiT, denoiser: ModelFn, known: np.ndarray, strength: float) -> ModelFn:
+def _pull(model: MotionDiT, known: np.ndarray, strength: float) -> ModelFn:
     """`inpaint` onto one window's known motion (L, D), data units, NaN where free."""
     like = dict(device=model.motion_mean.device, dtype=model.motion_mean.dtype)
     values = torch.from_numpy(np.asarray(known, np.float32))[None].to(**like)  # (1, L, D)
     given = torch.isfinite(values)
     target = model.normalise(torch.where(given, values, model.motion_mean.to(**like)))
-    return inpaint(denoiser, target, strength * given.to(**like))
+    return inpaint(model, target, strength * given.to(**like))
 
 
 def window_seed(seed: int, start: int) -> int:
