@@ -69,13 +69,16 @@ class LipReader:
     float32 motion (latent.MOTION_NAMES) with the LIP_NAMES columns set and NaN elsewhere
     (free for the model), from the phones heard up to frame stop + `lookahead`. Frames
     must be read in order; a frame past the audio reads the mouth of the phones heard so
-    far (closing towards rest)."""
+    far (closing towards rest). `silent` (D,): the same columns with nothing heard, the
+    rest mouth, which audio guidance widens the lips away from (`motion.sampling`)."""
 
     def __init__(self, lookahead: int = 0) -> None:
         self.lookahead = lookahead
         self._recogniser = PhoneRecogniser()
         self._columns = [MOUTH_NAMES.index(n) for n in LIP_NAMES]
         self._dims = [MOTION_INDEX[n] for n in LIP_NAMES]
+        self.silent = np.full(MOTION_DIM, np.nan, np.float32)
+        self.silent[self._dims] = mouth_track([], np.zeros(1))[0, self._columns]
 
     def push(self, samples: np.ndarray) -> None:
         self._recogniser.push(samples)

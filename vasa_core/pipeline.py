@@ -45,7 +45,8 @@ from .latent import Motion
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "vasa-motion-s"
 DEFAULT_STEPS = 8  # = motion.DEFAULT_STEPS, repeated to keep this import light
-DEFAULT_CFG_AUDIO = 0.5
+DEFAULT_CFG_AUDIO = 0.0  # the read lips move as much as real speakers' (model card); the
+# motion model alone (lip_reading=0) was measured at 0.5
 DEFAULT_CFG_CONTROL = 0.5
 DEFAULT_BLINK_RATE = 15.0  # = blinks.DEFAULT_RATE, per minute
 DEFAULT_LIP_READING = 1.0  # lips from recognised phones (lips.py); 0: the model's own

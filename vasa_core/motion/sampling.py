@@ -38,11 +38,13 @@ phones a real-speech recogniser hears), each window's denoiser estimate of the c
 motion is pulled onto the given values in the dimensions they set, by `lip_strength`, at
 every step (RePaint-style inpainting on x0, Lugmayr et al. 2022): the model samples the
 head, brows, gaze and the rest of the face conditioned on that mouth. The lips are what
-the audio says, so only predictions that hear the audio are pulled: guidance then reads
-    x0 = known + lambda_audio * (known - f(all but audio))
-on those dimensions (audio guidance still widens the mouth's movement; other conditions'
-terms vanish there), and with strength 1 and lambda_audio = 0 the output takes the known
-lips exactly (before the window join). Strength 0 is the model's own mouth.
+the audio says: a prediction that hears the audio is pulled onto them, one that does not
+(the audio-dropped pass of guidance) onto `lips.silent`, the lips without audio. With
+strength 1, guidance then reads
+    x0 = known + lambda_audio * (known - silent)
+on those dimensions: audio guidance scales the mouth's movement about its silent rest,
+other conditions' terms vanish there, and lambda_audio = 0 gives the known lips exactly
+(before the window join). Strength 0 is the model's own mouth.
 
 Long audio (VASA-1 Sec. 3.2). Windows of L frames (default W) follow each other without
 overlap; each window is conditioned on the last K motion frames generated before it and
@@ -69,7 +71,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Callable, Iterable, Iterator, Sequence, Union
+from typing import Callable, Iterable, Iterator, Protocol, Sequence, Union
 
 import numpy as np
 import torch
@@ -163,9 +165,17 @@ def _half_log_snr(t: float) -> float:
 
 
 Scale = Union[float, Sequence[float], np.ndarray]  # a number, or (D,) per motion dimension
-# lips(start, stop) -> (stop - start, D) motion in data units for clip frames [start, stop):
-# finite entries are what those frames must show, NaN the dimensions left to the model.
-Lips = Callable[[int, int], np.ndarray]
+
+
+class Lips(Protocol):
+    """Known lips (e.g. `lips.LipReader`): `lips(start, stop)` -> (stop - start, D) motion in
+    data units for clip frames [start, stop), finite where those frames must show it, NaN
+    in the dimensions left to the model; `silent` (D,): the same dimensions with no audio
+    (the audio-dropped prediction of guidance)."""
+
+    silent: np.ndarray
+
+    def __call__(self, start: int, stop: int) -> np.ndarray: ...
 
 
 def cfg(model_fn: ModelFn, scales: dict[str, Scale]) -> ModelFn:
@@ -189,16 +199,18 @@ def cfg(model_fn: ModelFn, scales: dict[str, Scale]) -> ModelFn:
     return guided
 
 
-def inpaint(model_fn: ModelFn, known: torch.Tensor, weight: torch.Tensor) -> ModelFn:
-    """Wrap a denoiser so that its clean-motion estimate takes `known` (1, L, D), normalised,
-    with `weight` (1, L, D) in [0, 1] (0: the model's own, 1: `known`), in the rows that
-    hear the audio (module docstring). Goes inside `cfg`."""
+def inpaint(model_fn: ModelFn, known: torch.Tensor, silent: torch.Tensor,
+            weight: torch.Tensor) -> ModelFn:
+    """Wrap a denoiser so that its clean-motion estimate takes `known` (1, L, D) in the rows
+    that hear the audio and `silent` (1, L, D) in the others (normalised), with `weight`
+    (1, L, D) in [0, 1] (0: the model's own; module docstring). Goes inside `cfg`."""
     audio = CONDITION_NAMES.index("audio")
 
     def pulled(x_t: torch.Tensor, t: torch.Tensor, cond: Conditions) -> torch.Tensor:
         x0 = model_fn(x_t, t, cond)
         hears = cond.present[:, audio].to(x0)[:, None, None]  # (B, 1, 1)
-        return x0 + hears * weight * (known - x0)
+        target = hears * known + (1 - hears) * silent
+        return x0 + weight * (target - x0)
 
     return pulled
 
@@ -286,8 +298,8 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
     history_audio = pending = None  # (K, F) audio of the history frames; (n, F) not yet used
     start = 0  # clip frame index of pending[0]
 
-    def known(a: int, b: int) -> np.ndarray | None:
-        return None if lips is None else lips(a, b)
+    def known(a: int, b: int) -> tuple[np.ndarray, np.ndarray] | None:
+        return None if lips is None else (lips(a, b), lips.silent)
 
     for chunk in itertools.chain(chunks, [None]):  # None: the audio has ended
         if chunk is not None and len(chunk) == 0:
@@ -318,9 +330,13 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
                     )[: len(pending)]
 
 
-def _pad(rows: np.ndarray | None, n: int) -> np.ndarray | None:
-    """rows (m, D) with the last one repeated to n rows (None stays None)."""
-    return None if rows is None else np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), 0)])
+def _pad(known: tuple[np.ndarray, np.ndarray] | None, n: int
+         ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Known lips (m, D) with the last row repeated to n rows, and the silent ones."""
+    if known is None:
+        return None
+    rows, silent = known
+    return np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), axis=0)]), silent
 
 
 def _settle_mouth(denoise: Callable[..., np.ndarray], history: np.ndarray,
@@ -377,7 +393,8 @@ def _window_sampler(model: MotionDiT, cfg_scales: dict[str, Scale], controls: Co
                     steps: int, seed: int, sampler: str,
                     lip_strength: float = 1.0) -> Callable[..., np.ndarray]:
     """A function (audio (K+L, F), history (K, D) | None, start, callback=None, known=None)
-    -> motion (L, D) np; `known` (L, D) data units, NaN where free (`Lips`)."""
+    -> motion (L, D) np; `known`: ((L, D), (D,)) the window's lips and the silent lips,
+    data units, NaN where free (`Lips`)."""
     like = dict(device=model.motion_mean.device, dtype=model.motion_mean.dtype)
     k, d = model.config.context, model.config.motion_dim
     guided = cfg(model, cfg_scales)  # checks the scales now, before any audio arrives
@@ -390,7 +407,7 @@ def _window_sampler(model: MotionDiT, cfg_scales: dict[str, Scale], controls: Co
         noise = torch.randn(1, len(audio) - k, d, generator=generator).to(**like)
         hist = None if history is None else torch.from_numpy(history)[None].to(**like)
         cond = make_conditions(torch.from_numpy(audio)[None].to(**like), hist, [controls], k)
-        fn = guided if known is None else cfg(_pull(model, known, lip_strength), cfg_scales)
+        fn = guided if known is None else cfg(_pull(model, *known, lip_strength), cfg_scales)
         was_training = model.training
         model.eval()
         try:
@@ -407,13 +424,16 @@ def _window_sampler(model: MotionDiT, cfg_scales: dict[str, Scale], controls: Co
     return denoise
 
 
-def _pull(model: MotionDiT, known: np.ndarray, strength: float) -> ModelFn:
-    """`inpaint` onto one window's known motion (L, D), data units, NaN where free."""
+def _pull(model: MotionDiT, known: np.ndarray, silent: np.ndarray, strength: float) -> ModelFn:
+    """`inpaint` onto one window's known motion (L, D) and silent lips (D,), data units,
+    NaN where free."""
     like = dict(device=model.motion_mean.device, dtype=model.motion_mean.dtype)
     values = torch.from_numpy(np.asarray(known, np.float32))[None].to(**like)  # (1, L, D)
     given = torch.isfinite(values)
-    target = model.normalise(torch.where(given, values, model.motion_mean.to(**like)))
-    return inpaint(model, target, strength * given.to(**like))
+    mean = model.motion_mean.to(**like)
+    rest = torch.from_numpy(np.asarray(silent, np.float32)).to(**like).expand_as(values)
+    return inpaint(model, model.normalise(torch.where(given, values, mean)),
+                   model.normalise(torch.where(given, rest, mean)), strength * given.to(**like))
 
 
 def window_seed(seed: int, start: int) -> int:
