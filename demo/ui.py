@@ -184,7 +184,8 @@ def _control_widgets() -> dict[str, gr.components.Component]:
                                          info="lips from the phones a speech recogniser "
                                               "hears; 0: the motion model's own")
             c["cfg_audio"] = gr.Slider(0, 3, DEFAULT_CFG_AUDIO, step=0.05,
-                                       label="Audio guidance")
+                                       label="Audio guidance",
+                                       info="more mouth movement (0: lips as read)")
             c["cfg_control"] = gr.Slider(0, 3, DEFAULT_CFG_CONTROL, step=0.05,
                                          label="Control guidance (gaze, distance, emotion)")
         with gr.Row():

@@ -314,10 +314,9 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
             pending = np.concatenate([pending, chunk])
         while len(pending) >= window + (0 if chunk is None else lookahead):
             generated = history if start > 0 else None  # not the caller's init_motion
-            lips_now = known(start, start + window)
             motion = _join(generated, denoise(np.concatenate([history_audio, pending[:window]]),
-                                              history, start, callback, lips_now),
-                           _given(lips_now))
+                                              history, start, callback,
+                                              known(start, start + window)))
             history_audio = _tail(history_audio, pending[:window], k)
             history = _tail(history, motion, k)
             pending, start = pending[window:], start + window
@@ -325,15 +324,10 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
     if len(pending):
         padded = np.concatenate([pending, np.repeat(pending[-1:], window - len(pending), axis=0)])
         generated = history if start > 0 else None
-        lips_now = _pad(known(start, start + len(pending)), window)
         yield _join(generated, denoise(np.concatenate([history_audio, padded]), history,
-                                       start, callback, lips_now),
-                    _given(lips_now))[: len(pending)]
-
-
-def _given(known: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray | None:
-    """(D,) bool: the dimensions a window's known lips set (None: no lips)."""
-    return None if known is None else np.isfinite(known[0][0])
+                                       start, callback,
+                                       _pad(known(start, start + len(pending)), window))
+                    )[: len(pending)]
 
 
 def _pad(known: tuple[np.ndarray, np.ndarray] | None, n: int
@@ -364,8 +358,7 @@ JOIN_SHARE = 0.5  # share of the step at a join that expressions and gaze take b
 HEAD_JOIN_FRAMES = 1.5  # the head's: critically damped, position and velocity matched
 
 
-def _join(history: np.ndarray | None, motion: np.ndarray,
-          given: np.ndarray | None = None) -> np.ndarray:
+def _join(history: np.ndarray | None, motion: np.ndarray) -> np.ndarray:
     """Smooth the step at a window join: a window is sampled given its history, but from
     its own noise, so its first frame can jump away from where the history was heading.
 
@@ -380,9 +373,7 @@ def _join(history: np.ndarray | None, motion: np.ndarray,
     or two frames behind the offline mouth and moved the head 2.4x as much as offline.
     Applied identically offline and when streaming (both slide through here), and only
     between generated windows: the first window's history (`init_motion`, e.g. a reference
-    pose) conditions it but is not a trajectory to continue. Dimensions `given` (D,) bool
-    by known lips are left as they are: the lips were read as one trajectory from the
-    audio, and a pull towards the history's trend would only delay them."""
+    pose) conditions it but is not a trajectory to continue."""
     if history is None or len(history) < 2:
         return motion
     n = np.arange(len(motion))[:, None]  # (L, 1)
@@ -393,8 +384,6 @@ def _join(history: np.ndarray | None, motion: np.ndarray,
     head, tau = POSE_SLICE, HEAD_JOIN_FRAMES
     dp, dv = step[head], (trend - own)[head]
     correction[:, head] = (dp + (dv + dp / tau) * n) * np.exp(-n / tau)
-    if given is not None:
-        correction[:, given] = 0.0
     joined = motion + correction
     joined[:, EXPRESSION_SLICE] = joined[:, EXPRESSION_SLICE].clip(0.0, 1.0)
     return joined.astype(motion.dtype)
