@@ -414,7 +414,8 @@ def _window_sampler(model: MotionDiT, cfg_scales: dict[str, Scale], controls: Co
             if sampler == "dpm++2m":
                 x0 = dpm_solver(fn, noise, cond, steps, callback)
             else:
-                x0 = ddim(fn, noise, cond, steps, float(sampler == "ancestral"), generator, callback)
+                x0 = ddim(fn, noise, cond, steps, float(sampler == "ancestral"), generator,
+                          callback)
         finally:
             model.train(was_training)
         motion = model.denormalise(x0[0]).float().cpu().numpy()  # (L, D)
