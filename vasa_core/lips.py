@@ -3,7 +3,8 @@
 Why. The motion model reads the mouth from audio features it learned on synthetic voices
 only, and follows real speakers' lips at r 0.32 (model card). The teacher that made its
 training mouths, run on the phones PocketSphinx (trained on real speech) hears in the
-same audio, follows them at 0.44 on pixels. So the sampler takes the lips from here and
+same audio, follows them better (0.48 on pixels as the pipeline uses it, against 0.32 for
+the model alone; model card, "Lip reading"). So the sampler takes the lips from here and
 the model fills in everything else around them (`motion.sampling`, `lips=`): head, brows,
 blinks, gaze and the mouth's expressive shapes stay the diffusion model's, conditioned on
 this mouth at every denoising step (inpainting, as in Lugmayr et al. 2022's RePaint, on
