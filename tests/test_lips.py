@@ -82,7 +82,7 @@ def test_reading_is_causal_and_chunk_independent():
 
 
 def test_long_audio_is_read_in_utterances_without_a_seam(monkeypatch):
-    """Utterances closed every second or two (instead of 10-30 s) change the mouth little,
+    """Utterances closed every 2-4 s (instead of 10-30 s) change the mouth little,
     and keep the reading chunk-independent (benchmarks/lips.py: the cost of a read no
     longer grows with the clip)."""
     import vasa_core.audio.phones as phones
@@ -90,10 +90,10 @@ def test_long_audio_is_read_in_utterances_without_a_seam(monkeypatch):
     wave = np.concatenate([_utterance(text).wave for text in SENTENCES])
     frames = len(wave) // 640
     whole = read_lips(wave, frames)[:, JAW]
-    monkeypatch.setattr(phones, "RESTART_S", 1.0)
-    monkeypatch.setattr(phones, "MAX_UTTERANCE_S", 2.0)
+    monkeypatch.setattr(phones, "RESTART_S", 2.0)
+    monkeypatch.setattr(phones, "MAX_UTTERANCE_S", 4.0)
     cut = read_lips(wave, frames)[:, JAW]
-    assert np.corrcoef(whole, cut)[0, 1] > 0.9
+    assert 0.9 < np.corrcoef(whole, cut)[0, 1] < 1.0  # 0.95: cut, but barely changed
     fed, reads = LipReader(), []
     for start in range(0, frames, 10):
         fed.push(wave[start * 640:(start + 10) * 640])
