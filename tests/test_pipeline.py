@@ -286,7 +286,8 @@ def test_shipped_checkpoint_joins_windows_smoothly():
     windows, which join at every other frame, the head moves about as much as offline and
     the jaw turns as sharply at the joins as between them: when the joins took the whole
     step to the history's trend, the head moved 2.4x as much, jerked 2.5-3x at offline
-    joins, and the jaw's second difference was ~100x larger at every other frame."""
+    joins, and the jaw's second difference was ~100x larger at every other frame. The
+    same holds for lips read from phones (`lips.py`), whose 2-frame reads the joins smooth."""
     from vasa_core.audio import features
     from vasa_core.motion import sample_motion
     from vasa_core.pipeline import STREAM_HOP, STREAM_STEPS
