@@ -315,13 +315,9 @@ def test_shipped_checkpoint_joins_windows_smoothly():
                          steps=STREAM_STEPS, lips=reader)  # lips read at every 2-frame join
     jaw = np.abs(np.diff(read[:, MOTION_INDEX["jawOpen"]], n=2))
     assert 0.5 < jaw[0::2].mean() / jaw[1::2].mean() < 2.0  # 1.25
-    reader = LipReader(LIP_LOOKAHEAD)
-    reader.push(wave)
-    whole = sample_motion(pipe.model, features(wave), seed=0, lips=reader)
-    rough = np.abs(np.diff(whole[:, MOTION_INDEX["jawOpen"]], n=2)).mean()
-    # each 2-frame window reads a slightly revised phone guess; the joins smooth it:
-    # 2.4x the offline jaw's roughness with them, 5.4x without any
-    assert jaw.mean() < 3.5 * rough
+    # each 2-frame window reads a slightly revised phone guess, which the joins smooth:
+    # mean |second difference| 0.038-0.040 with them, 0.086 without any
+    assert jaw.mean() < 0.06
 
 
 def _espeak(text: str) -> np.ndarray:
