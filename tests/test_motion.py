@@ -244,12 +244,13 @@ LIP_DIMS = [MOTION_INDEX[n] for n in ("jawOpen", "mouthClose", "mouthFunnel")]
 
 class WaveLips:
     """Known lips for frames [start, stop): three slow waves in [0.1, 0.9], NaN elsewhere;
-    silent at 0.3. Records each read."""
+    silent at 0.3; read `lookahead` frames ahead (they need nothing). Records each read."""
 
     silent = np.full(MOTION_DIM, np.nan, np.float32)
     silent[LIP_DIMS] = 0.3
 
-    def __init__(self) -> None:
+    def __init__(self, lookahead: int = 0) -> None:
+        self.lookahead = lookahead
         self.calls: list[tuple[int, int]] = []
 
     def __call__(self, start: int, stop: int) -> np.ndarray:
@@ -306,11 +307,10 @@ def test_streaming_with_known_lips_equals_offline(hop, lookahead):
     are sampled, not what they are."""
     model = random_model()
     audio = np.random.default_rng(5).standard_normal((21, 4)).astype(np.float32)
-    kwargs = dict(seed=1, steps=3, lips=WaveLips(), init_motion=np.full((1, MOTION_DIM), 0.3,
-                                                                      np.float32))
+    kwargs = dict(seed=1, steps=3, lips=WaveLips(lookahead),
+                  init_motion=np.full((1, MOTION_DIM), 0.3, np.float32))
     offline = sample_motion(model, audio, window=hop, **kwargs)
-    parts = list(stream_motion(model, chunked(audio, [3, 7, 11]), hop=hop, lookahead=lookahead,
-                               **kwargs))
+    parts = list(stream_motion(model, chunked(audio, [3, 7, 11]), hop=hop, **kwargs))
     assert [len(p) for p in parts] == [hop] * (21 // hop) + [21 % hop]
     np.testing.assert_array_equal(np.concatenate(parts), offline)
 
@@ -324,7 +324,7 @@ def test_a_window_waits_for_its_look_ahead():
             consumed.append(i + 1)
             yield audio[i:i + 1]
 
-    first = next(stream_motion(model, arriving(), hop=4, steps=2, lookahead=3))
+    first = next(stream_motion(model, arriving(), hop=4, steps=2, lips=WaveLips(3)))
     assert first.shape == (4, MOTION_DIM) and consumed[-1] == 7
 
 
@@ -505,7 +505,7 @@ def test_controls_labels():
     (lambda m: sample_motion(m, np.zeros((5, 4)), controls={"gaze": 1}), "Controls"),
     (lambda m: sample_motion(m, np.zeros((5, 4)), lip_strength=1.5), "lip_strength"),
     (lambda m: stream_motion(m, [np.zeros((5, 4))], hop=0), "hop"),
-    (lambda m: stream_motion(m, [np.zeros((5, 4))], hop=4, lookahead=-1), "lookahead"),
+    (lambda m: stream_motion(m, [np.zeros((5, 4))], hop=4, lips=WaveLips(-1)), "lookahead"),
     (lambda m: list(stream_motion(m, [np.zeros((0, 4))], hop=4)), "no frames"),
     (lambda m: Controls(emotion="bored"), "unknown emotion"),
     (lambda m: Controls(gaze=(1.0, 2.0, 3.0)), "gaze"),

@@ -34,7 +34,8 @@ from pathlib import Path
 OPTION_TYPES: dict[str, type] = {
     "emotion": str, "emotion_strength": float, "gaze_yaw": float, "gaze_pitch": float,
     "distance": float, "head_motion": float, "steps": int, "seed": int, "blink_rate": float,
-    "lip_reading": float, "cfg_audio": float, "cfg_control": float, "size": int, "crop": str, "mark": bool,
+    "lip_reading": float, "cfg_audio": float, "cfg_control": float, "size": int, "crop": str,
+    "mark": bool,
 }
 COLUMNS = ("image", "audio", "out", *OPTION_TYPES)
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}

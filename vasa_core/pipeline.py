@@ -337,8 +337,7 @@ class TalkingFacePipeline:
         motion = functools.partial(
             stream_motion, self.model, controls=settings.controls(), hop=hop,
             steps=settings.steps, cfg_scales=settings.cfg_scales(), seed=settings.seed,
-            init_motion=retarget.reference[None], lip_strength=settings.lip_reading,
-            lookahead=LIP_LOOKAHEAD if settings.lip_reading > 0 else 0)
+            init_motion=retarget.reference[None], lip_strength=settings.lip_reading)
         _warm_up(face, motion, hop, settings)
         heard: list[np.ndarray] = []  # feature chunks the motion has not yet caught up with
         lips = _lip_reader(settings)
@@ -408,10 +407,11 @@ def _lip_reader(settings: Settings, wave: np.ndarray | None = None):
 
 
 def _feed(chunks: Iterable[np.ndarray], lips) -> Iterator[np.ndarray]:
-    """Pass 16 kHz audio chunks through, pushing each into the `LipReader` `lips` first."""
+    """16 kHz audio chunks as float32, each pushed into the `LipReader` `lips` first."""
     for chunk in chunks:
+        chunk = np.asarray(chunk, np.float32)
         if lips is not None:
-            lips.push(np.asarray(chunk, np.float32))
+            lips.push(chunk)
         yield chunk
 
 

@@ -20,7 +20,7 @@ def teacher_opening(audio: np.ndarray, frames: int) -> np.ndarray:
     teacher's mouthClose holds the lips together however open the jaw is)."""
     from ..lips import read_lips
 
-    lips = read_lips(np.asarray(audio, np.float32), frames)
+    lips = read_lips(audio, frames)  # (frames, D)
     k = {n: lips[:, MOTION_INDEX[n]] for n in ("jawOpen", "mouthClose", "mouthLowerDownLeft",
                                                 "mouthLowerDownRight")}
     return (k["jawOpen"] + 0.25 * (k["mouthLowerDownLeft"] + k["mouthLowerDownRight"])

@@ -11,8 +11,7 @@ from .conditions import (CONDITION_NAMES, EMOTIONS, Conditions, Controls, contro
                          drop_conditions, make_conditions)
 from .diffusion import alpha_sigma, q_sample, training_loss
 from .dit import MotionDiT, MotionDiTConfig
-from .sampling import (DEFAULT_STEPS, SAMPLERS, cfg, ddim, dpm_solver, inpaint,
-                       sample_motion,
+from .sampling import (DEFAULT_STEPS, SAMPLERS, cfg, ddim, dpm_solver, inpaint, sample_motion,
                        stream_motion, time_grid)
 
 __all__ = [

@@ -171,9 +171,11 @@ class Lips(Protocol):
     """Known lips (e.g. `lips.LipReader`): `lips(start, stop)` -> (stop - start, D) motion in
     data units for clip frames [start, stop), finite where those frames must show it, NaN
     in the dimensions left to the model; `silent` (D,): the same dimensions with no audio
-    (the audio-dropped prediction of guidance)."""
+    (the audio-dropped prediction of guidance); `lookahead`: frames of audio past a window
+    that its lips are read from, which a stream waits for (lookahead / fps of latency)."""
 
     silent: np.ndarray
+    lookahead: int
 
     def __call__(self, start: int, stop: int) -> np.ndarray: ...
 
@@ -258,45 +260,46 @@ def stream_motion(model: MotionDiT, audio_chunks: Iterable[np.ndarray],
                   steps: int = DEFAULT_STEPS, cfg_scales: dict[str, Scale] | None = None,
                   seed: int = 0, init_motion: np.ndarray | None = None,
                   sampler: str = "dpm++2m", lips: Lips | None = None,
-                  lip_strength: float = 1.0, lookahead: int = 0) -> Iterator[np.ndarray]:
+                  lip_strength: float = 1.0) -> Iterator[np.ndarray]:
     """Yield motion (n, D) as audio feature chunks (n_i, F) arrive: `hop` frames at a
     time, then the remainder when the chunks end. Equals `sample_motion(window=hop)`.
-    A window is sampled once `lookahead` more frames have arrived after it (`lips` that
-    read ahead need their audio; it costs lookahead / fps of latency), and `lips` is asked
-    for its frames then."""
-    if not _is_int(lookahead) or lookahead < 0:
-        raise ValueError(f"lookahead must be a non-negative integer, got {lookahead!r}")
+    With `lips`, a window is sampled once `lips.lookahead` more frames have arrived after
+    it, and `lips` is asked for its frames then."""
     checked = (_check_audio(model, chunk) for chunk in audio_chunks)
     return _generate(model, checked, controls, hop, steps, cfg_scales, seed, init_motion, sampler,
-                     None, lips, lip_strength, lookahead)
+                     None, lips, lip_strength)
 
 
 def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls | None,
               window: int, steps: int, cfg_scales: dict[str, Scale] | None, seed: int,
               init_motion: np.ndarray | None, sampler: str,
               callback: StepCallback | None = None, lips: Lips | None = None,
-              lip_strength: float = 1.0, lookahead: int = 0) -> Iterator[np.ndarray]:
+              lip_strength: float = 1.0) -> Iterator[np.ndarray]:
     """Check the arguments now, then slide windows lazily over `chunks`."""
     _check_args(model, window, steps, seed, sampler, controls)
     if not 0.0 <= lip_strength <= 1.0:
         raise ValueError(f"lip_strength must be in [0, 1], got {lip_strength!r}")
+    if lips is not None and (not _is_int(lips.lookahead) or lips.lookahead < 0):
+        raise ValueError(f"lips.lookahead must be a non-negative integer, got "
+                         f"{lips.lookahead!r}")
     denoise = _window_sampler(model, cfg_scales or {}, controls, steps, seed, sampler,
                               lip_strength)
     init = None if init_motion is None else _check_init(model, init_motion)
     return _slide(denoise, chunks, window, model.config.context, init, callback,
-                  lips if lip_strength > 0 else None, lookahead)
+                  lips if lip_strength > 0 else None)
 
 
 def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], window: int,
            k: int, init: np.ndarray | None, callback: StepCallback | None = None,
-           lips: Lips | None = None, lookahead: int = 0) -> Iterator[np.ndarray]:
+           lips: Lips | None = None) -> Iterator[np.ndarray]:
     """Consecutive windows of `window` frames over the audio in `chunks` (module docstring);
     `callback` watches the clip's windows, not the one that settles the first history;
-    `lips` gives each window's known lips; a window waits for `lookahead` frames after it
-    while more audio may come."""
+    `lips` gives each window's known lips, and a window waits for its `lips.lookahead`
+    frames after it while more audio may come."""
     history = None if init is None else _tail(None, init, k)  # (K, D) motion before `start`
     history_audio = pending = None  # (K, F) audio of the history frames; (n, F) not yet used
     start = 0  # clip frame index of pending[0]
+    wait = 0 if lips is None else lips.lookahead
 
     def known(a: int, b: int) -> tuple[np.ndarray, np.ndarray] | None:
         return None if lips is None else (lips(a, b), lips.silent)
@@ -312,7 +315,7 @@ def _slide(denoise: Callable[..., np.ndarray], chunks: Iterable[np.ndarray], win
             raise ValueError("the audio stream had no frames (T = 0)")
         if chunk is not None:
             pending = np.concatenate([pending, chunk])
-        while len(pending) >= window + (0 if chunk is None else lookahead):
+        while len(pending) >= window + (0 if chunk is None else wait):
             generated = history if start > 0 else None  # not the caller's init_motion
             motion = _join(generated, denoise(np.concatenate([history_audio, pending[:window]]),
                                               history, start, callback,
