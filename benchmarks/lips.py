@@ -4,7 +4,9 @@
 
 Speech (a shared English recording when present, else `audio.py`'s speech-like signal)
 repeated to `--minutes`. Figures: offline, one reader over the whole clip read in the
-model's 50-frame windows (s per s of audio, median of 3); streaming, the same clip read
+model's 50-frame windows (s per s of audio, median of 3), and the whole clip's words
+(`audio.words.recognise_words`, what the pipeline adds offline by default; one run after
+a warm-up that loads the language model); streaming, the same clip read
 in the pipeline's 2-frame windows with its one frame of look-ahead, the wall time of each
 read (recognising its new audio, then the coarticulated mouth) over the first and the
 last minute, so a cost that grew with the clip would show. Prints JSON.
@@ -23,6 +25,7 @@ import numpy as np
 from audio import speech_like
 from timing import median_seconds
 from vasa_core.audio import SAMPLE_RATE, SAMPLES_PER_FRAME, load_audio
+from vasa_core.audio.words import recognise_words
 from vasa_core.lips import LipReader
 from vasa_core.pipeline import LIP_LOOKAHEAD, STREAM_HOP
 
@@ -52,6 +55,7 @@ def main() -> None:
     wave = wave[: int(args.minutes * 60 * SAMPLE_RATE)]
     seconds = len(wave) / SAMPLE_RATE
     offline = median_seconds(lambda: read_all(wave, 50, LIP_LOOKAHEAD), 3) / seconds
+    words = median_seconds(lambda: recognise_words(wave), 1) / seconds
     reads = np.array(read_all(wave, STREAM_HOP, LIP_LOOKAHEAD)) * 1000  # ms per 2-frame read
     minute = int(60 * 25 / STREAM_HOP)
     print(json.dumps({
@@ -59,6 +63,7 @@ def main() -> None:
         "audio": source.name if source.is_file() else "speech-like signal",
         "audio_seconds": round(seconds, 1),
         "offline_s_per_s": round(offline, 4),
+        "offline_words_s_per_s": round(words, 4),
         "stream_read_ms": {span: {"p50": round(float(np.median(r)), 2),
                                   "p95": round(float(np.percentile(r, 95)), 2)}
                            for span, r in (("first_minute", reads[:minute]),

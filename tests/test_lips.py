@@ -1,14 +1,17 @@
-"""Lip reading (lips.py, audio/phones.py): a real-speech phone recogniser feeding the
-teacher's mouth rules, read causally window by window for the sampler."""
+"""Lip reading (lips.py, audio/phones.py, audio/words.py): a real-speech phone recogniser
+feeding the teacher's mouth rules, read causally window by window for the sampler, and
+offline the words a word decoder hears, blended in."""
 import numpy as np
 import pytest
 
+import vasa_core.audio.words as words
 from vasa_core.audio.phones import PhoneRecogniser, recognise
+from vasa_core.audio.words import recognise_words
 from vasa_core.data.coarticulation import mouth_track
 from vasa_core.data.visemes import MOUTH_NAMES, VISEMES
 from vasa_core.data.visemes import viseme_segments as espeak_segments
 from vasa_core.latent import MOTION_INDEX
-from vasa_core.lips import ARPABET, LIP_NAMES, LipReader, read_lips, viseme_segments
+from vasa_core.lips import ARPABET, LIP_NAMES, WORD_WEIGHT, LipReader, read_lips, viseme_segments
 
 SENTENCES = ("My mother bought a big apple at the open market on Monday.",
              "The quick brown fox jumps over the lazy dog.",
@@ -103,6 +106,60 @@ def test_long_audio_is_read_in_utterances_without_a_seam(monkeypatch):
     np.testing.assert_array_equal(np.concatenate(reads),
                                   np.concatenate([at_once(a, min(a + 10, frames))
                                                   for a in range(0, frames, 10)]))
+
+
+def test_words_add_to_the_phones_what_they_miss():
+    """The mouth read from phones and words together follows eSpeak's true phonemes better
+    than the phones alone (0.52 against 0.46 over three sentences; the real videos: model
+    card), and the blend is exactly the phones' mouth moved WORD_WEIGHT towards the
+    words'."""
+    jaw = MOUTH_NAMES.index("jawOpen")
+    alone, both = [], []
+    for text in SENTENCES:
+        utt = _utterance(text)
+        times = np.arange(int(utt.duration * 25)) / 25.0
+        true = mouth_track(espeak_segments(utt.phonemes), times)[:, jaw]
+        alone.append(np.corrcoef(true, read_lips(utt.wave, len(times))[:, JAW])[0, 1])
+        both.append(np.corrcoef(true, read_lips(utt.wave, len(times), words=True)[:, JAW])[0, 1])
+    assert np.mean(both) > np.mean(alone) + 0.02
+    heard = recognise_words(utt.wave)
+    assert {"S", "T", "L", "AH"} <= {p for p, _, _ in heard}  # "Please call Stella"
+    phones, blended = LipReader(), LipReader(words=heard)
+    phones.push(utt.wave)
+    blended.push(utt.wave)
+    word_mouth = mouth_track(viseme_segments(heard), np.arange(10, 40) / 25.0)
+    word_jaw = word_mouth[:, MOUTH_NAMES.index("jawOpen")]
+    own = phones(10, 40)[:, JAW]
+    np.testing.assert_allclose(blended(10, 40)[:, JAW], own + WORD_WEIGHT * (word_jaw - own),
+                               atol=1e-6)
+
+
+def test_words_are_not_heard_in_silence_or_room_noise():
+    """Digital silence (where the decoder, undithered, hears "L EY") and faint noise give
+    no words, so the blended mouth stays at rest; the reading repeats exactly."""
+    noise = 0.001 * np.random.default_rng(0).standard_normal(48000).astype(np.float32)
+    for quiet in (np.zeros(32000, np.float32), noise):
+        assert all(p not in ARPABET for p, _, _ in recognise_words(quiet))
+        assert read_lips(quiet, len(quiet) // 640, words=True)[:, JAW].max() < 0.1
+    wave = _utterance(SENTENCES[1]).wave
+    assert recognise_words(wave) == recognise_words(wave)
+
+
+def test_long_audio_is_decoded_in_pieces_cut_at_a_pause(monkeypatch):
+    """Pieces of at most MAX_PIECE_S, cut at the quietest frame of their last third: a
+    pause there is where the cut lands, and the phones of all pieces follow in order
+    over the whole clip."""
+    monkeypatch.setattr(words, "MAX_PIECE_S", 3.0)
+    loud = np.random.default_rng(1).integers(-8000, 8000, 7 * 16000).astype(np.int16)
+    loud[int(2.4 * 16000):int(2.6 * 16000)] //= 100  # a pause in the first piece's tail
+    cut = words._cut(loud, 0)
+    assert 2.4 * 16000 <= cut < 2.6 * 16000
+    assert words._cut(loud, 5 * 16000) == len(loud)  # the rest fits in one piece
+    wave = np.concatenate([_utterance(text).wave for text in SENTENCES])
+    heard = recognise_words(wave)
+    starts = [a for _, a, _ in heard]
+    assert starts == sorted(starts) and all(a < b for _, a, b in heard)
+    assert heard[-1][2] > len(wave) / 16000 - 1.0  # the last piece is read too
 
 
 def _utterance(text: str):

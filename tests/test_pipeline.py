@@ -131,13 +131,17 @@ def test_mark_only_touches_its_corner(pipe, speech, clip):
     np.testing.assert_array_equal(plain.motion.values, clip.motion.values)
 
 
-def test_stream_with_hop_w_equals_the_offline_clip(pipe, speech, clip):
+def test_stream_with_hop_w_equals_the_offline_clip_read_without_words(pipe, speech, clip):
+    """A stream's lips come from phones alone (words are final only after their
+    utterance), so it equals the offline clip read the same way, and not the default one."""
     window = pipe.model.config.window
     chunks = [speech[0][i:i + 3000] for i in range(0, len(speech[0]), 3000)]
     streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, size=SIZE, seed=3,
                                 steps=DEFAULT_STEPS))  # streaming defaults to fewer
     assert {len(batch) for batch in streamed} == {1}  # each frame as soon as it is drawn
-    np.testing.assert_array_equal(np.concatenate(streamed), clip.frames)
+    phones_only = pipe(PORTRAIT, speech, size=SIZE, seed=3, lip_words=False)
+    np.testing.assert_array_equal(np.concatenate(streamed), phones_only.frames)
+    assert not np.array_equal(phones_only.frames, clip.frames)
 
 
 def test_stream_warms_up_without_reading_the_callers_audio(pipe, speech):
@@ -220,21 +224,25 @@ def test_motion_without_a_portrait_is_in_the_models_frame(pipe, speech):
 
 def test_lip_reading_sets_the_jaw_and_lips_and_zero_leaves_them_to_the_model(pipe, speech):
     """At the default settings the first window (no join before it) shows exactly what the
-    lip reader reads for it; audio guidance scales it about the silent mouth;
-    lip_reading=0 is the model's own mouth."""
+    lip reader reads for it (phones and words; with lip_words=False phones alone); audio
+    guidance scales it about the silent mouth; lip_reading=0 is the model's own mouth."""
     from vasa_core.audio import load_audio
+    from vasa_core.audio.words import recognise_words
     from vasa_core.lips import LIP_NAMES, LipReader
     from vasa_core.pipeline import LIP_LOOKAHEAD
 
     window = pipe.model.config.window
-    reader = LipReader(LIP_LOOKAHEAD)
-    reader.push(load_audio(speech))
-    lips = reader(0, window)
-    read = pipe.motion(speech, seed=3)
-    for name in LIP_NAMES:
-        np.testing.assert_allclose(read[name][:window], lips[:, MOTION_INDEX[name]], atol=1e-5)
+    wave = load_audio(speech)
+    for words in (True, False):
+        reader = LipReader(LIP_LOOKAHEAD, recognise_words(wave) if words else None)
+        reader.push(wave)
+        lips = reader(0, window)
+        read = pipe.motion(speech, seed=3, lip_words=words)
+        for name in LIP_NAMES:
+            np.testing.assert_allclose(read[name][:window], lips[:, MOTION_INDEX[name]],
+                                       atol=1e-5)
     jaw, rest = lips[:, MOTION_INDEX["jawOpen"]], reader.silent[MOTION_INDEX["jawOpen"]]
-    guided = pipe.motion(speech, seed=3, cfg_audio=0.5)["jawOpen"][:window]
+    guided = pipe.motion(speech, seed=3, cfg_audio=0.5, lip_words=False)["jawOpen"][:window]
     np.testing.assert_allclose(guided, np.clip(jaw + 0.5 * (jaw - rest), 0, 1), atol=1e-5)
     own = pipe.motion(speech, seed=3, lip_reading=0.0)["jawOpen"][:window]
     assert np.abs(own - jaw).max() > 0.05

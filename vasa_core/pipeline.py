@@ -27,9 +27,11 @@ streaming.py, with microphone-paced audio; at 8 steps the windows no longer keep
 real time there). One-off costs of the first window (kernel set-up for its
 shape) are paid before the first chunk is read (`_warm_up`). Shorter hops cost more
 compute per second of audio: every window re-reads its K history frames.
-The motion equals `sample_motion(..., window=hop)`: with hop = the model's window W and
-the same steps, `stream` yields exactly the frames `__call__` returns; shorter hops cut
-windows elsewhere, so the motion (not its statistics) differs from the offline clip's.
+The motion equals `sample_motion(..., window=hop)`: with hop = the model's window W, the
+same steps and lip_words=False, `stream` yields exactly the frames `__call__` returns;
+shorter hops cut windows elsewhere, so the motion (not its statistics) differs from the
+offline clip's. A stream's lip reader hears phones only: words (`lip_words`, on by default
+offline) are final only once their utterance is over.
 """
 from __future__ import annotations
 
@@ -50,6 +52,7 @@ DEFAULT_CFG_AUDIO = 0.0  # the read lips move as much as real speakers' (model c
 DEFAULT_CFG_CONTROL = 0.5
 DEFAULT_BLINK_RATE = 15.0  # = blinks.DEFAULT_RATE, per minute
 DEFAULT_LIP_READING = 1.0  # lips from recognised phones (lips.py); 0: the model's own
+DEFAULT_LIP_WORDS = True  # offline, also read the English words heard (audio/words.py)
 LIP_LOOKAHEAD = 1  # frames the lip reader hears past a window: +40 ms of stream latency
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
 STREAM_STEPS = 4  # sampling steps when streaming: keeps hop-2 windows within real time
@@ -101,6 +104,7 @@ class Settings:
     mark: bool = True
     blink_rate: float = DEFAULT_BLINK_RATE
     lip_reading: float = DEFAULT_LIP_READING
+    lip_words: bool = DEFAULT_LIP_WORDS
 
     def __post_init__(self) -> None:
         for name in ("cfg_audio", "cfg_control", "head_motion", "emotion_strength"):
@@ -199,7 +203,8 @@ class TalkingFacePipeline:
                  steps: int = DEFAULT_STEPS, cfg_audio: float = DEFAULT_CFG_AUDIO,
                  cfg_control: float = DEFAULT_CFG_CONTROL, seed: int = 0, size: int = 512,
                  crop: str = "face", mark: bool = True, blink_rate: float = DEFAULT_BLINK_RATE,
-                 lip_reading: float = DEFAULT_LIP_READING) -> TalkingFaceOutput:
+                 lip_reading: float = DEFAULT_LIP_READING,
+                 lip_words: bool = DEFAULT_LIP_WORDS) -> TalkingFaceOutput:
         """Animate `image` (path, encoded image bytes, (H, W, 3) uint8 array or PIL image)
         speaking `audio` (path, encoded audio-file bytes or (array, sample_rate));
         T = ceil(seconds * 25) frames.
@@ -219,12 +224,13 @@ class TalkingFacePipeline:
         mark: stamp the visible "AI-generated" label. blink_rate: blinks per minute, the
         model's own included (`blinks.py`; 0 adds none). lip_reading: how far the jaw and
         lips follow the phones a real-speech recogniser hears (`lips.py`; 1: exactly, 0: the
-        motion model's own mouth, which follows real voices less well). Bad input raises
-        ValueError.
+        motion model's own mouth, which follows real voices less well). lip_words: the
+        reader also hears English words (`audio/words.py`; a stream hears phones only).
+        Bad input raises ValueError.
         """
         settings = Settings(gaze, distance, emotion, emotion_strength, head_motion, steps,
                             cfg_audio, cfg_control, seed, size, crop, mark, blink_rate,
-                            lip_reading)
+                            lip_reading, lip_words)
         from .audio import load_audio
 
         wave = load_audio(audio)
@@ -305,7 +311,7 @@ class TalkingFacePipeline:
         generated = sample_motion(self.model, feats, settings.controls(),
                                   steps=settings.steps, cfg_scales=settings.cfg_scales(),
                                   seed=settings.seed, init_motion=retarget.reference[None],
-                                  lips=_lip_reader(settings, wave),
+                                  lips=_lip_reader(settings, wave, settings.lip_words),
                                   lip_strength=settings.lip_reading)
         return retarget(blinks(generated, feats), FPS)
 
@@ -313,7 +319,8 @@ class TalkingFacePipeline:
                **options) -> Iterator[np.ndarray]:
         """Yield (1, H, W, 3) uint8 frames as 16 kHz mono float chunks (n_i,) arrive.
 
-        `options` are `__call__`'s keyword arguments (steps defaults to STREAM_STEPS here).
+        `options` are `__call__`'s keyword arguments (steps defaults to STREAM_STEPS here;
+        lip_words does not apply: a stream's lips come from phones alone).
         Motion is sampled `hop` frames at a time (default STREAM_HOP, or the model's
         shortest trained window if longer) and each frame is yielded as soon as it is
         rendered; see the module docstring for latency and for how the output relates to
@@ -394,13 +401,15 @@ def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,
         pass
 
 
-def _lip_reader(settings: Settings, wave: np.ndarray | None = None):
-    """A `lips.LipReader` holding `wave` (16 kHz, (N,)), or None when lip reading is off."""
+def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words: bool = False):
+    """A `lips.LipReader` holding `wave` (16 kHz, (N,)), with the words heard in it if
+    `words`, or None when lip reading is off."""
     if settings.lip_reading == 0:
         return None
+    from .audio.words import recognise_words
     from .lips import LipReader
 
-    reader = LipReader(LIP_LOOKAHEAD)
+    reader = LipReader(LIP_LOOKAHEAD, recognise_words(wave) if words else None)
     if wave is not None:
         reader.push(wave)
     return reader

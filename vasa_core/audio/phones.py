@@ -61,7 +61,7 @@ class PhoneRecogniser:
                                 lm=None, dict=None, lw=LANGUAGE_WEIGHT, beam=1e-20,
                                 pbeam=1e-20, samprate=SAMPLE_RATE, loglevel="FATAL")
         self._decoder.start_utt()
-        self._level = RunningNormaliser(0)
+        self._level = SpeechLevel()
         self._pending = np.zeros(0, np.float32)  # pushed, not yet decoded
         self._fed = 0  # pieces decoded
         self._utterance_start = 0  # piece where the open utterance began
@@ -104,15 +104,26 @@ class PhoneRecogniser:
         self._utterance_start = self._fed
 
     def _decode(self, piece: np.ndarray) -> None:
-        """Scale one piece (<= 640 samples) to the running speech level and decode it."""
+        """Decode one piece (<= 640 samples) at the running speech level."""
+        self._decoder.process_raw(self._level(piece).tobytes(), full_utt=False)
+        self._fed += 1
+
+
+class SpeechLevel:
+    """Call on consecutive pieces (<= 640 samples, float) -> the same pieces as int16 PCM,
+    scaled so that the running speech level sits at SPEECH_DBFS (gain capped at
+    MAX_GAIN_DB): the decoders' input level, causal and gain-invariant (module docstring)."""
+
+    def __init__(self) -> None:
+        self._normaliser = RunningNormaliser(0)
+
+    def __call__(self, piece: np.ndarray) -> np.ndarray:
         power = float(np.mean(np.square(piece, dtype=np.float64)))
         level = 10.0 * np.log10(power + 1e-12)
-        _, relative, _ = self._level(np.zeros((1, 1, 0)), np.array([level]), np.zeros(1),
-                                     np.zeros(1))
+        _, relative, _ = self._normaliser(np.zeros((1, 1, 0)), np.array([level]),
+                                          np.zeros(1), np.zeros(1))
         gain = 10.0 ** (min(SPEECH_DBFS - (level - relative[0]), MAX_GAIN_DB) / 20.0)
-        pcm = (np.clip(piece * gain, -1.0, 1.0) * 32767.0).astype(np.int16)
-        self._decoder.process_raw(pcm.tobytes(), full_utt=False)
-        self._fed += 1
+        return (np.clip(piece * gain, -1.0, 1.0) * 32767.0).astype(np.int16)
 
 
 def recognise(audio: np.ndarray) -> list[Phone]:

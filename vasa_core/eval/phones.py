@@ -1,6 +1,6 @@
 """The teacher on real speech, for the `teacher_r` reference of real.py: the mouth that
-`lips.read_lips` gives a whole clip (phones from PocketSphinx's real-speech recogniser,
-then the training teacher's own mouth rules), as one opening series.
+`lips.read_lips` gives a whole clip (phones and words from PocketSphinx's real-speech
+decoders, then the training teacher's own mouth rules), as one opening series.
 
 It answers: how well would a model that imitated the teacher perfectly follow a real
 person's lips, given a recogniser's errors? Since the sampler takes its lips from the
@@ -15,12 +15,12 @@ from ..latent import MOTION_INDEX
 
 
 def teacher_opening(audio: np.ndarray, frames: int) -> np.ndarray:
-    """(frames,) mouth opening of the teacher's rules on the recognised phones of 16 kHz
-    `audio`: jaw plus a quarter of each lower-lip drop, minus half the lip seal (the
+    """(frames,) mouth opening of the teacher's rules on the recognised phones and words of
+    16 kHz `audio`: jaw plus a quarter of each lower-lip drop, minus half the lip seal (the
     teacher's mouthClose holds the lips together however open the jaw is)."""
     from ..lips import read_lips
 
-    lips = read_lips(audio, frames)  # (frames, D)
+    lips = read_lips(audio, frames, words=True)  # (frames, D)
     k = {n: lips[:, MOTION_INDEX[n]] for n in ("jawOpen", "mouthClose", "mouthLowerDownLeft",
                                                 "mouthLowerDownRight")}
     return (k["jawOpen"] + 0.25 * (k["mouthLowerDownLeft"] + k["mouthLowerDownRight"])
