@@ -181,6 +181,24 @@ def test_motion_writes_a_live_link_csv(tmp_path, capsys, tiny_checkpoint, speech
     assert len(motion) == 38 and motion.fps == 25.0  # ceil(1.5 s * 25)
 
 
+def test_lip_words_flag_reaches_the_pipeline(tmp_path, capsys, tiny_checkpoint, speech_wav):
+    """--no-lip-words reads the lips from phones alone: the pipeline's lip_words=False."""
+    from vasa_core.arkit import motion_from_csv
+    from vasa_core.pipeline import TalkingFacePipeline
+
+    runs = {}
+    for flag in ("--lip-words", "--no-lip-words"):
+        out = tmp_path / f"{flag}.csv"
+        assert main(["motion", "--audio", str(speech_wav), "--out", str(out), "--checkpoint",
+                     str(tiny_checkpoint), "--steps", "2", flag]) == 0
+        runs[flag] = motion_from_csv(out)["jawOpen"]
+    capsys.readouterr()
+    expected = TalkingFacePipeline.from_pretrained(tiny_checkpoint).motion(
+        speech_wav, steps=2, lip_words=False)["jawOpen"]
+    np.testing.assert_allclose(runs["--no-lip-words"], expected, atol=1e-3)
+    assert np.abs(runs["--lip-words"] - runs["--no-lip-words"]).max() > 0.01
+
+
 @needs_face_and_renderer
 def test_generate_writes_a_video_with_sound(tmp_path, capsys, tiny_checkpoint, speech_wav):
     import av

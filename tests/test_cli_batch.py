@@ -91,16 +91,16 @@ def test_batch_usage_errors_exit_2(tmp_path, capsys):
 
 def test_manifest_paths_names_and_options(tmp_path):
     manifest = tmp_path / "m.csv"
-    manifest.write_text("image,audio,gaze_yaw,gaze_pitch,steps,mark\n"
-                        "p.jpg,speech/a.wav,5,-2,3,no\n"
-                        "/abs/q.jpg,other/a.wav,,,,\n")
+    manifest.write_text("image,audio,gaze_yaw,gaze_pitch,steps,mark,lip_words\n"
+                        "p.jpg,speech/a.wav,5,-2,3,no,off\n"
+                        "/abs/q.jpg,other/a.wav,,,,,\n")
     first, second = read_manifest(manifest, tmp_path / "out")
     assert first.image == tmp_path / "p.jpg" and first.audio == tmp_path / "speech" / "a.wav"
     assert second.image == Path("/abs/q.jpg")
     assert (first.out, second.out) == (tmp_path / "out" / "a.mp4", tmp_path / "out" / "a-2.mp4")
     defaults = {"steps": 8, "gaze": None, "seed": 0}
     assert row_options(first, defaults) == {"steps": 3, "gaze": (5.0, -2.0), "seed": 0,
-                                            "mark": False}
+                                            "mark": False, "lip_words": False}
     assert row_options(second, defaults) == defaults
     with pytest.raises(ValueError, match="steps"):
         row_options(Row(1, first.image, first.audio, first.out, {"steps": "many"}), defaults)
