@@ -86,7 +86,7 @@ class LipReader:
 
     def __init__(self, lookahead: int = 0, words: list[Phone] | None = None) -> None:
         self.lookahead = lookahead
-        self._words = words
+        self._words = None if words is None else viseme_segments(words)
         self._recogniser = PhoneRecogniser()
         self._columns = [MOUTH_NAMES.index(n) for n in LIP_NAMES]
         self._dims = [MOTION_INDEX[n] for n in LIP_NAMES]
@@ -98,16 +98,17 @@ class LipReader:
 
     def __call__(self, start: int, stop: int) -> np.ndarray:
         heard = self._recogniser.phones(stop + self.lookahead, after=start / FPS - REACH_S)
-        mouth = self._mouth(heard, start, stop)
+        mouth = self._mouth(viseme_segments(heard), start, stop)
         if self._words is not None:
             mouth += WORD_WEIGHT * (self._mouth(self._words, start, stop) - mouth)
         out = np.full((stop - start, MOTION_DIM), np.nan, np.float32)
         out[:, self._dims] = mouth
         return out
 
-    def _mouth(self, phones: list[Phone], start: int, stop: int) -> np.ndarray:
-        """(stop - start, len(LIP_NAMES)) mouth of `phones` over frames [start, stop)."""
-        near = [s for s in viseme_segments(phones)
+    def _mouth(self, segments: list, start: int, stop: int) -> np.ndarray:
+        """(stop - start, len(LIP_NAMES)) mouth of teacher `segments` over frames
+        [start, stop), from those within REACH_S of them."""
+        near = [s for s in segments
                 if start / FPS - REACH_S < s[2] and s[1] < stop / FPS + REACH_S]
         return mouth_track(near, np.arange(start, stop) / FPS)[:, self._columns]
 
