@@ -37,7 +37,8 @@ import torch
 from vasa_core.audio import SAMPLE_RATE, load_audio
 from vasa_core.audio.features import LOOKAHEAD_SAMPLES
 from vasa_core.examples import example_portrait_path
-from vasa_core.pipeline import FPS, STREAM_HOP, STREAM_STEPS, TalkingFacePipeline
+from vasa_core.pipeline import (FPS, LIP_LOOKAHEAD, STREAM_HOP, STREAM_STEPS,
+                                TalkingFacePipeline)
 
 SPEECH = (Path(__file__).resolve().parents[2] / "shared" / "assets" / "speech"
           / "sadtalker_RD_Radio31_000.wav")
@@ -54,7 +55,7 @@ def test_audio(seconds: float, path: str | None) -> np.ndarray:
 
 
 def run(pipe: TalkingFacePipeline, audio: np.ndarray, hop: int, chunk_ms: float,
-        steps: int) -> dict:
+        steps: int, lip_lookahead: int = LIP_LOOKAHEAD) -> dict:
     """Feed `audio` at real-time pace; return the latency figures (module docstring)."""
     chunk = int(SAMPLE_RATE * chunk_ms / 1000)
     handed: list[float] = []  # wall time each chunk was recorded (due), even if taken late
@@ -74,7 +75,7 @@ def run(pipe: TalkingFacePipeline, audio: np.ndarray, hop: int, chunk_ms: float,
     done: list[float] = []  # wall time each frame was rendered
     began = time.perf_counter()
     for frames in pipe.stream(example_portrait_path(), microphone(), hop=hop, steps=steps,
-                              gaze=(0.0, 0.0)):
+                              gaze=(0.0, 0.0), lip_lookahead=lip_lookahead):
         done.extend([time.perf_counter()] * len(frames))
     total = time.perf_counter() - began
     per_frame = SAMPLE_RATE / FPS
@@ -97,16 +98,19 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=STREAM_STEPS)
     ap.add_argument("--audio", default=None)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--lip-lookahead", type=int, default=LIP_LOOKAHEAD)
     args = ap.parse_args()
     pipe = TalkingFacePipeline.from_pretrained(args.checkpoint)
     audio = test_audio(args.seconds, args.audio)
     # no warm-up run: the first run is a fresh process's first stream, as a user's is
     # (`stream` warms its sampler and renderer before reading the first chunk)
-    runs = [run(pipe, audio, args.hop, args.chunk_ms, args.steps) for _ in range(args.runs)]
+    runs = [run(pipe, audio, args.hop, args.chunk_ms, args.steps, args.lip_lookahead)
+            for _ in range(args.runs)]
     print(json.dumps({
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                    f"torch {torch.__version__}, {torch.get_num_threads()} threads",
         "hop_frames": args.hop, "chunk_ms": args.chunk_ms, "steps": args.steps,
+        "lip_lookahead": args.lip_lookahead,
         "audio_seconds": round(len(audio) / SAMPLE_RATE, 2), "runs": runs}, indent=2))
 
 

@@ -96,8 +96,9 @@ def readable_message(message: str, names: dict[str, str]) -> str:
 def pipeline_options(gaze_auto: bool, gaze_yaw: float, gaze_pitch: float,
                      distance_auto: bool, distance: float, emotion: str | None,
                      emotion_strength: float, head_motion: float, blink_rate: float,
-                     lip_reading: float, cfg_audio: float, cfg_control: float, steps: float,
-                     seed: float, size: int | str, crop: str, mark: bool) -> dict:
+                     lip_reading: float, lip_lookahead: float, cfg_audio: float,
+                     cfg_control: float, steps: float, seed: float, size: int | str,
+                     crop: str, mark: bool) -> dict:
     """The pipeline's keyword arguments from the control widgets ("auto" boxes mean None:
     the portrait's own gaze, the model's own distance; "from the voice" means no emotion)."""
     return dict(gaze=None if gaze_auto else (float(gaze_yaw), float(gaze_pitch)),
@@ -105,8 +106,8 @@ def pipeline_options(gaze_auto: bool, gaze_yaw: float, gaze_pitch: float,
                 emotion=None if emotion in (None, "", FROM_VOICE) else emotion,
                 emotion_strength=float(emotion_strength), head_motion=float(head_motion),
                 blink_rate=float(blink_rate), lip_reading=float(lip_reading),
-                cfg_audio=float(cfg_audio), cfg_control=float(cfg_control), steps=int(steps),
-                seed=int(seed),
+                lip_lookahead=int(lip_lookahead), cfg_audio=float(cfg_audio),
+                cfg_control=float(cfg_control), steps=int(steps), seed=int(seed),
                 size=int(size), crop=crop, mark=bool(mark))
 
 
@@ -221,15 +222,15 @@ class Demo:
                  source: str, consent: bool, gaze_auto: bool, gaze_yaw: float,
                  gaze_pitch: float, distance_auto: bool, distance: float, emotion: str,
                  emotion_strength: float, head_motion: float, blink_rate: float,
-                 lip_reading: float, cfg_audio: float, cfg_control: float, steps: float,
-                 seed: float, size: int | str, crop: str, mark: bool,
-                 progress=gr.Progress()) -> tuple[str, object, list[str], str]:
+                 lip_reading: float, lip_lookahead: float, cfg_audio: float,
+                 cfg_control: float, steps: float, seed: float, size: int | str, crop: str,
+                 mark: bool, progress=gr.Progress()) -> tuple[str, object, list[str], str]:
         """Endpoint "generate": (mp4 with sound, motion plot, [mp4, ARKit CSV], status)."""
         started = time.monotonic()
         options = pipeline_options(gaze_auto, gaze_yaw, gaze_pitch, distance_auto, distance,
                                    emotion, emotion_strength, head_motion, blink_rate,
-                                   lip_reading, cfg_audio, cfg_control, steps, seed, size,
-                                   crop, mark)
+                                   lip_reading, lip_lookahead, cfg_audio, cfg_control, steps,
+                                   seed, size, crop, mark)
         with readable_errors(portrait, audio):
             check_request(portrait, consent)
             progress(0.0, desc="Reading the speech")
@@ -249,16 +250,17 @@ class Demo:
              source: str, consent: bool, gaze_auto: bool, gaze_yaw: float,
              gaze_pitch: float, distance_auto: bool, distance: float, emotion: str,
              emotion_strength: float, head_motion: float, blink_rate: float,
-             lip_reading: float, cfg_audio: float, cfg_control: float, steps: float,
-             seed: float, size: int | str, crop: str, mark: bool) -> Iterator[tuple]:
+             lip_reading: float, lip_lookahead: float, cfg_audio: float,
+             cfg_control: float, steps: float, seed: float, size: int | str, crop: str,
+             mark: bool) -> Iterator[tuple]:
         """Endpoint "live": yields (frame or mp4 segment, sound, status) while the speech
         is fed to `pipe.stream` in 20 ms chunks. `steps` is not passed: streaming samples
         with the pipeline's own STREAM_STEPS, the most that keeps pace with real time."""
         started = time.monotonic()
         options = pipeline_options(gaze_auto, gaze_yaw, gaze_pitch, distance_auto, distance,
                                    emotion, emotion_strength, head_motion, blink_rate,
-                                   lip_reading, cfg_audio, cfg_control, steps, seed, size,
-                                   crop, mark)
+                                   lip_reading, lip_lookahead, cfg_audio, cfg_control, steps,
+                                   seed, size, crop, mark)
         del options["steps"]
         with readable_errors(portrait, audio):
             check_request(portrait, consent)

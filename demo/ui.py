@@ -23,8 +23,8 @@ from vasa_core.examples import example_portrait_path, shared_portraits
 from vasa_core.media import check_image_file
 from vasa_core.motion import EMOTIONS
 from vasa_core.pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL,
-                                DEFAULT_LIP_READING, DEFAULT_STEPS, STREAM_STEPS,
-                                TalkingFacePipeline)
+                                DEFAULT_LIP_READING, DEFAULT_STEPS, LIP_LOOKAHEAD,
+                                STREAM_STEPS, TalkingFacePipeline)
 
 from .handlers import (FROM_VOICE, MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo,
                        readable_message)
@@ -183,6 +183,10 @@ def _control_widgets() -> dict[str, gr.components.Component]:
                                          label="Lip reading",
                                          info="lips from the phones a speech recogniser "
                                               "hears; 0: the motion model's own")
+            c["lip_lookahead"] = gr.Slider(0, 8, LIP_LOOKAHEAD, step=1,
+                                           label="Lip look-ahead (frames)",
+                                           info="live: +40 ms delay each, lips nearer "
+                                                "the sound (4: ~2 frames late, not 5)")
             c["cfg_audio"] = gr.Slider(0, 3, DEFAULT_CFG_AUDIO, step=0.05,
                                        label="Audio guidance",
                                        info="more mouth movement (0: lips as read)")

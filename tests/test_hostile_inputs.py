@@ -383,7 +383,7 @@ def test_cli_audio(name, files, checkpoint, timed, capsys, tmp_path):
 
 def _generate(demo: Demo, portrait: Path, audio: Path):
     return demo.generate(str(portrait), str(audio), "", "en", "audio", True, True, 0.0, 0.0,
-                         True, 0.0, FROM_VOICE, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 2, 0, 256,
+                         True, 0.0, FROM_VOICE, 1.0, 1.0, 0.0, 1.0, 1, 1.0, 1.0, 2, 0, 256,
                          "face", True, progress=lambda *a, **k: None)
 
 

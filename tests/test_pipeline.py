@@ -144,6 +144,23 @@ def test_stream_with_hop_w_equals_the_offline_clip_read_without_words(pipe, spee
     assert not np.array_equal(phones_only.frames, clip.frames)
 
 
+def test_lip_lookahead_is_heard_alike_offline_and_streamed(pipe, speech):
+    """A longer look-ahead changes what a window's lips read, the same way in a stream
+    (which waits for it) as offline."""
+    from vasa_core.lips import LIP_NAMES
+
+    window = pipe.model.config.window
+    chunks = [speech[0][i:i + 3000] for i in range(0, len(speech[0]), 3000)]
+    streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, size=SIZE, seed=3,
+                                steps=DEFAULT_STEPS, lip_lookahead=4))
+    ahead = pipe(PORTRAIT, speech, size=SIZE, seed=3, lip_words=False, lip_lookahead=4)
+    np.testing.assert_array_equal(np.concatenate(streamed), ahead.frames)
+    lips = [MOTION_INDEX[n] for n in LIP_NAMES]
+    far, near = (pipe.motion(speech, seed=3, lip_words=False, lip_lookahead=k).values[:, lips]
+                 for k in (4, 1))
+    assert np.abs(far[:window] - near[:window]).max() > 1e-3
+
+
 def test_stream_warms_up_without_reading_the_callers_audio(pipe, speech):
     """The warm-up runs at set-up on its own silence: no chunk of the caller's is read
     before the first frame is asked for, and then only as many as that frame needs."""
@@ -184,6 +201,9 @@ def test_silence_works(pipe):
     (dict(seed=-1), "seed"),
     (dict(crop="square"), "crop"),
     (dict(lip_reading=1.5), "lip_reading"),
+    (dict(lip_lookahead=-1), "lip_lookahead"),
+    (dict(lip_lookahead=2.5), "lip_lookahead"),
+    (dict(lip_lookahead=26), "lip_lookahead"),
 ])
 def test_bad_options_raise_clear_errors(pipe, speech, kwargs, message):
     with pytest.raises(ValueError, match=message):

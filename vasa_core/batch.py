@@ -7,7 +7,8 @@ A manifest is a CSV with a header row, or JSON Lines (one object per line; `.jso
     out                optional: the mp4, relative to the output folder (default:
                        <audio stem>.mp4, with -<row> added when two rows would collide)
     emotion, emotion_strength, gaze_yaw, gaze_pitch, distance, head_motion, steps, seed,
-    blink_rate, lip_reading, lip_words, cfg_audio, cfg_control, size, crop, mark
+    blink_rate, lip_reading, lip_words, lip_lookahead, cfg_audio, cfg_control, size, crop,
+    mark
                        optional per-row generation options; an empty cell (CSV) or a
                        missing key (JSON) takes the command line's value
 
@@ -34,8 +35,8 @@ from pathlib import Path
 OPTION_TYPES: dict[str, type] = {
     "emotion": str, "emotion_strength": float, "gaze_yaw": float, "gaze_pitch": float,
     "distance": float, "head_motion": float, "steps": int, "seed": int, "blink_rate": float,
-    "lip_reading": float, "lip_words": bool, "cfg_audio": float, "cfg_control": float,
-    "size": int, "crop": str, "mark": bool,
+    "lip_reading": float, "lip_words": bool, "lip_lookahead": int, "cfg_audio": float,
+    "cfg_control": float, "size": int, "crop": str, "mark": bool,
 }
 COLUMNS = ("image", "audio", "out", *OPTION_TYPES)
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}

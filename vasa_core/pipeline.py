@@ -19,9 +19,10 @@ the video is at most one frame (40 ms) longer than its sound.
 Streaming (`stream`): audio chunks go through `audio.StreamingFeatures` and
 `motion.stream_motion`, which runs windows of `hop` frames as soon as they are complete.
 Latency, from a sample's arrival to its frame: up to `hop` frames of buffering (hop / 25 s,
-80 ms at the default hop = STREAM_HOP = 2), the lip reader's LIP_LOOKAHEAD frame (40 ms;
-none with lip_reading=0), 12 ms of feature look-ahead, and the compute of one window
-(steps network calls; STREAM_STEPS = 4 by default) and of rendering one frame (frames are
+80 ms at the default hop = STREAM_HOP = 2), the lip reader's look-ahead (`lip_lookahead`
+frames of 40 ms, LIP_LOOKAHEAD = 1 by default; none with lip_reading=0), 12 ms of
+feature look-ahead, and the compute of one window (steps network calls; STREAM_STEPS = 4
+by default) and of rendering one frame (frames are
 yielded one by one): about 155 ms to the first frame on 2 CPU cores (benchmarks/
 streaming.py, with microphone-paced audio; at 8 steps the windows no longer keep up with
 real time there). One-off costs of the first window (kernel set-up for its
@@ -54,6 +55,8 @@ DEFAULT_BLINK_RATE = 15.0  # = blinks.DEFAULT_RATE, per minute
 DEFAULT_LIP_READING = 1.0  # lips from recognised phones (lips.py); 0: the model's own
 DEFAULT_LIP_WORDS = True  # offline, also read the English words heard (audio/words.py)
 LIP_LOOKAHEAD = 1  # frames the lip reader hears past a window: +40 ms of stream latency
+# each, and a streamed mouth closer to its sound (model card, "Lip reading"); at most:
+MAX_LIP_LOOKAHEAD = 25
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
 STREAM_STEPS = 4  # sampling steps when streaming: keeps hop-2 windows within real time
 FPS = 25.0
@@ -105,6 +108,7 @@ class Settings:
     blink_rate: float = DEFAULT_BLINK_RATE
     lip_reading: float = DEFAULT_LIP_READING
     lip_words: bool = DEFAULT_LIP_WORDS
+    lip_lookahead: int = LIP_LOOKAHEAD
 
     def __post_init__(self) -> None:
         for name in ("cfg_audio", "cfg_control", "head_motion", "emotion_strength"):
@@ -114,6 +118,11 @@ class Settings:
             raise ValueError(f"head_motion must be >= 0, got {self.head_motion}")
         if not 0.0 <= self.lip_reading <= 1.0:
             raise ValueError(f"lip_reading must be in [0, 1], got {self.lip_reading}")
+        ahead = self.lip_lookahead
+        if (not isinstance(ahead, (int, np.integer)) or isinstance(ahead, bool)
+                or not 0 <= ahead <= MAX_LIP_LOOKAHEAD):
+            raise ValueError(f"lip_lookahead must be a whole number of frames in "
+                             f"[0, {MAX_LIP_LOOKAHEAD}], got {self.lip_lookahead}")
         from .blinks import check_rate
 
         check_rate(self.blink_rate)
@@ -204,7 +213,8 @@ class TalkingFacePipeline:
                  cfg_control: float = DEFAULT_CFG_CONTROL, seed: int = 0, size: int = 512,
                  crop: str = "face", mark: bool = True, blink_rate: float = DEFAULT_BLINK_RATE,
                  lip_reading: float = DEFAULT_LIP_READING,
-                 lip_words: bool = DEFAULT_LIP_WORDS) -> TalkingFaceOutput:
+                 lip_words: bool = DEFAULT_LIP_WORDS,
+                 lip_lookahead: int = LIP_LOOKAHEAD) -> TalkingFaceOutput:
         """Animate `image` (path, encoded image bytes, (H, W, 3) uint8 array or PIL image)
         speaking `audio` (path, encoded audio-file bytes or (array, sample_rate));
         T = ceil(seconds * 25) frames.
@@ -226,11 +236,13 @@ class TalkingFacePipeline:
         lips follow the phones a real-speech recogniser hears (`lips.py`; 1: exactly, 0: the
         motion model's own mouth, which follows real voices less well). lip_words: the
         reader also hears English words (`audio/words.py`; a stream hears phones only).
-        Bad input raises ValueError.
+        lip_lookahead: frames of audio the reader hears past each window before reading
+        it; in a stream each costs 40 ms of latency and brings the mouth closer to its
+        sound (1: about 5 frames late, 4: about 2; model card). Bad input raises ValueError.
         """
         settings = Settings(gaze, distance, emotion, emotion_strength, head_motion, steps,
                             cfg_audio, cfg_control, seed, size, crop, mark, blink_rate,
-                            lip_reading, lip_words)
+                            lip_reading, lip_words, lip_lookahead)
         from .audio import load_audio
 
         wave = load_audio(audio)
@@ -409,7 +421,7 @@ def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words: bool 
     from .audio.words import recognise_words
     from .lips import LipReader
 
-    reader = LipReader(LIP_LOOKAHEAD, recognise_words(wave) if words else None)
+    reader = LipReader(int(settings.lip_lookahead), recognise_words(wave) if words else None)
     if wave is not None:
         reader.push(wave)
     return reader

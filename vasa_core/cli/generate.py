@@ -23,8 +23,8 @@ manifest (CSV with a header, or JSON Lines: one object per line):
   Required: image, audio (relative to the manifest's folder). Optional: out (relative to
   --out-dir; default <audio name>.mp4) and per-row emotion, emotion_strength, gaze_yaw,
   gaze_pitch, distance, head_motion, steps, seed, blink_rate, lip_reading, lip_words,
-  cfg_audio, cfg_control, size, crop, mark; an empty cell takes the command line's value. Written
-  paths are printed on stdout, failing rows on stderr.
+  lip_lookahead, cfg_audio, cfg_control, size, crop, mark; an empty cell takes the command
+  line's value. Written paths are printed on stdout, failing rows on stderr.
 
 exit status: 0 every video written; 1 some rows failed (the others are written);
 2 bad input (single mode) or an unreadable manifest (batch).

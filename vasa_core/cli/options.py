@@ -13,7 +13,8 @@ def add_generation_options(p: argparse.ArgumentParser, steps: int | None = -1) -
     """The options `generate`, `motion` and `stream` share: checkpoint, controls and
     sampling (`steps`: the --steps default; -1 for the pipeline's)."""
     from ..pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL,
-                           DEFAULT_LIP_READING, DEFAULT_LIP_WORDS, DEFAULT_STEPS)
+                           DEFAULT_LIP_READING, DEFAULT_LIP_WORDS, DEFAULT_STEPS,
+                           LIP_LOOKAHEAD)
 
     p.add_argument("--checkpoint", type=Path, metavar="DIR",
                    help="motion checkpoint directory (default: checkpoints/vasa-motion-s)")
@@ -44,6 +45,10 @@ def add_generation_options(p: argparse.ArgumentParser, steps: int | None = -1) -
     p.add_argument("--lip-words", action=argparse.BooleanOptionalAction,
                    default=DEFAULT_LIP_WORDS,
                    help="the lip reader also hears English words (offline; default: on)")
+    p.add_argument("--lip-lookahead", type=int, default=LIP_LOOKAHEAD, metavar="N",
+                   help="frames of audio the lip reader hears past each window; streamed, "
+                        "each adds 40 ms of latency and brings the lips closer to the sound "
+                        "(4: about 2 frames late instead of 5; default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default: %(default)s)")
     p.add_argument("--cfg-audio", type=float, default=DEFAULT_CFG_AUDIO, metavar="S",
                    help="guidance scale of the audio (default: %(default)s)")
@@ -57,7 +62,7 @@ def generation_options(args: argparse.Namespace) -> dict:
                 emotion_strength=args.emotion_strength, head_motion=args.head_motion,
                 steps=args.steps, cfg_audio=args.cfg_audio, cfg_control=args.cfg_control,
                 seed=args.seed, blink_rate=args.blink_rate, lip_reading=args.lip_reading,
-                lip_words=args.lip_words)
+                lip_words=args.lip_words, lip_lookahead=args.lip_lookahead)
 
 
 def load_pipeline(checkpoint: Path | None, device: str = "cpu"):
