@@ -218,6 +218,7 @@ def test_generate_writes_a_video_with_sound(tmp_path, capsys, tiny_checkpoint, s
     (["--audio", "missing.wav"], "not found"),
     (["--checkpoint", "no/such/dir"], "no motion checkpoint"),
     (["--blink-rate", "-1"], "blink_rate must be between 0 and 60"),
+    (["--lip-lookahead", "30"], "lip_lookahead must be a whole number of frames in [0, 25]"),
 ])
 def test_generate_and_motion_bad_input_exit_2(tmp_path, capsys, tiny_checkpoint, speech_wav,
                                               extra, message):
