@@ -83,7 +83,8 @@ def _align(pcm: np.ndarray) -> list[Phone]:
         decoder.start_utt()
         decoder.process_raw(raw, full_utt=True)
         decoder.end_utt()
-        if decoder.hyp() is None or not decoder.hyp().hypstr:
+        heard = decoder.hyp()
+        if heard is None or not heard.hypstr:
             return []
         try:
             decoder.set_alignment()
