@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Load the pipeline once, build the app and serve it until interrupted."""
     args = parse_args(argv)
-    from vasa_core.limits import LIMITS
+    from vasa_core.io.limits import LIMITS
     from vasa_core.pipeline import TalkingFacePipeline
 
     from demo.ui import build_app

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from vasa_core.examples import example_portrait_path, shared_portraits
+from vasa_core.io.examples import example_portrait_path, shared_portraits
 from vasa_core.face import analyze_image
 from vasa_core.latent import Motion
 from vasa_core.render import Renderer

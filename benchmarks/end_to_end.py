@@ -3,7 +3,7 @@
     python benchmarks/end_to_end.py [--seconds 10] [--size 512] [--steps N]
                                     [--checkpoint DIR] [--image P] [--runs 1]
 
-The same measurement as `vasa bench` (`vasa_core.bench.end_to_end`; its docstring lists
+The same measurement as `vasa bench` (`vasa_core.eval.bench.end_to_end`; its docstring lists
 the timed stages). With --runs N the pipeline is loaded once and the clip generated N
 times; every run is printed, then the median wall time. The first run includes the face
 analyzer's first use (MediaPipe start-up); later runs analyse the portrait again too
@@ -15,7 +15,7 @@ import argparse
 import json
 import statistics
 
-from vasa_core.bench import end_to_end
+from vasa_core.eval.bench import end_to_end
 from vasa_core.pipeline import TalkingFacePipeline
 
 

@@ -26,8 +26,11 @@ from audio import speech_like
 from timing import median_seconds
 from vasa_core.audio import SAMPLE_RATE, SAMPLES_PER_FRAME, load_audio
 from vasa_core.audio.words import recognise_words
-from vasa_core.lips import LipReader
-from vasa_core.pipeline import LIP_LOOKAHEAD, STREAM_HOP
+from vasa_core.motion.lips import LipReader
+from vasa_core.pipeline import STREAM_HOP
+from vasa_core.settings import DEFAULTS
+
+LIP_LOOKAHEAD = DEFAULTS.lip_lookahead
 
 SPEECH = (Path(__file__).resolve().parents[2] / "shared" / "assets" / "speech"
           / "musetalk_eng_first30s.wav")

@@ -30,7 +30,8 @@ from vasa_core.eval import log_energy
 from vasa_core.latent import MOTION_INDEX
 from vasa_core.motion import (DEFAULT_STEPS, Controls, MotionDiT, load_pretrained,
                               sample_motion)
-from vasa_core.pipeline import Settings
+from vasa_core.motion.conditions import guidance_scales
+from vasa_core.settings import Settings
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "assets" / "speech"
 JAW = MOTION_INDEX["jawOpen"]
@@ -86,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     model = load_pretrained(args.checkpoint)
     # audio guidance exactly as the pipeline applies it (on the articulators only)
-    guidance = {"audio": Settings(cfg_audio=args.cfg_audio).cfg_scales()["audio"]}
+    guidance = {"audio": guidance_scales(Settings(cfg_audio=args.cfg_audio))["audio"]}
     speech = real_speech(model, args.seed, guidance, args.steps)
     synthetic = held_out(model, args.clips, args.seed, guidance, args.steps)
     mean = {k: float(np.mean([r[k] for r in synthetic]))

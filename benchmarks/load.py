@@ -58,7 +58,7 @@ def arguments(size: int, steps: int, seed: int) -> dict:
     from gradio_client import handle_file
 
     from demo.handlers import FROM_VOICE
-    from vasa_core.examples import example_portrait_path
+    from vasa_core.io.examples import example_portrait_path
 
     return dict(portrait=handle_file(str(example_portrait_path())), audio=None, text=TEXT,
                 language="en", source="text", consent=True, gaze_auto=True, gaze_yaw=0,

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from vasa_core.data.tts import Voice, synthesize
-from vasa_core.examples import example_portrait_path
+from vasa_core.speech.tts import Voice, synthesize
+from vasa_core.io.examples import example_portrait_path
 from vasa_core.pipeline import SAMPLE_RATE, TalkingFacePipeline
 
 TEXT = "Hello! I am a talking portrait, animated from one photo and this sentence."

@@ -48,7 +48,7 @@ def bench(latent, crop: str, size: int, frames: int, batch: int, device: str,
 
 
 def main() -> None:
-    from vasa_core.examples import example_portrait_path
+    from vasa_core.io.examples import example_portrait_path
     from vasa_core.face import analyze_image
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

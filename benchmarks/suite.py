@@ -8,7 +8,7 @@ Sections (each also runs alone: render.py, motion.py, streaming.py, `vasa bench`
   crop and the full original image (the built-in portrait, 512 x 600);
 * motion: `sample_motion` compute per second of audio at 1 / 5 / 10 / 50 steps, with the
   pipeline's default guidance (audio on the articulators, gaze control), 10 s of speech;
-* offline: one 10 s clip at 512 from files to mp4 (`vasa_core.bench.end_to_end`), its
+* offline: one 10 s clip at 512 from files to mp4 (`vasa_core.eval.bench.end_to_end`), its
   real-time factor, and the offline frame rate without encoding (frames / (motion +
   render)), VASA-1's "45 fps offline" figure;
 * streaming: microphone-paced 20 ms chunks through `pipe.stream` (streaming.run), three
@@ -38,11 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmar
 import render as render_bench  # noqa: E402
 import streaming as streaming_bench  # noqa: E402
 from vasa_core.audio import SAMPLE_RATE, features  # noqa: E402
-from vasa_core.bench import end_to_end  # noqa: E402
-from vasa_core.examples import example_portrait_path  # noqa: E402
+from vasa_core.eval.bench import end_to_end  # noqa: E402
+from vasa_core.io.examples import example_portrait_path  # noqa: E402
 from vasa_core.face import analyze_image  # noqa: E402
 from vasa_core.motion import sample_motion  # noqa: E402
-from vasa_core.pipeline import FPS, STREAM_HOP, STREAM_STEPS, Settings, TalkingFacePipeline  # noqa: E402
+from vasa_core.motion.conditions import Controls, guidance_scales  # noqa: E402
+from vasa_core.pipeline import FPS, STREAM_HOP, STREAM_STEPS, TalkingFacePipeline  # noqa: E402
+from vasa_core.settings import Settings  # noqa: E402
 
 VASA1_RTX4090 = {"offline_fps": 45, "online_fps": 40, "first_frame_ms": 170}
 TARGETS_CPU = {"offline_fps_512": 45, "stream_fps": 25, "first_frame_ms": 170}
@@ -63,8 +65,8 @@ def motion_section(pipe: TalkingFacePipeline, audio: np.ndarray, steps: list[int
         runs = []
         for _ in range(3):
             start = time.perf_counter()
-            sample_motion(pipe.model, feats, settings.controls(), steps=n,
-                          cfg_scales=settings.cfg_scales(), seed=0)
+            sample_motion(pipe.model, feats, Controls.of(settings), steps=n,
+                          cfg_scales=guidance_scales(settings), seed=0)
             runs.append(time.perf_counter() - start)
         out[str(n)] = round(float(np.median(runs)) / (len(audio) / SAMPLE_RATE), 4)
     return out

@@ -24,12 +24,14 @@ import gradio as gr
 import numpy as np
 from scipy.io import wavfile
 
-from vasa_core.arkit import motion_to_csv
+from vasa_core.io.arkit import motion_to_csv
 from vasa_core.audio import load_audio
-from vasa_core.data.tts import LANGUAGES, Voice, synthesize
-from vasa_core.limits import LIMITS
-from vasa_core.media import write_video
-from vasa_core.pipeline import FPS, SAMPLE_RATE, TalkingFacePipeline
+from vasa_core.speech.tts import LANGUAGES, Voice, synthesize
+from vasa_core.io.limits import LIMITS
+from vasa_core.io.media import write_video
+from vasa_core.grid import FPS, SAMPLE_RATE
+from vasa_core.pipeline import TalkingFacePipeline
+from vasa_core.settings import table
 
 from .plot import motion_figure
 
@@ -38,7 +40,7 @@ MAX_TEXT_CHARS = LIMITS.max_text_chars
 CHUNK_SAMPLES = SAMPLE_RATE // 50  # live mode feeds the pipeline 20 ms at a time
 SEGMENT_FRAMES = 25  # frames per streamed mp4 segment (1 s) when Gradio can stream video
 KEEP_SECONDS = 3600.0
-FROM_VOICE = "from the voice"  # the emotion choice that means emotion=None
+FROM_VOICE = table()["emotion"][1].auto  # the emotion choice that means emotion=None
 SPEECH_FROM_TEXT, SPEECH_FROM_AUDIO = "text", "audio"
 NO_PORTRAIT = "No portrait: upload a photo, take one with the webcam, or pick an example."
 NO_CONSENT = ("Please tick “I have the right to animate this face” first: only animate "
@@ -93,22 +95,46 @@ def readable_message(message: str, names: dict[str, str]) -> str:
     return message
 
 
-def pipeline_options(gaze_auto: bool, gaze_yaw: float, gaze_pitch: float,
-                     distance_auto: bool, distance: float, emotion: str | None,
-                     emotion_strength: float, head_motion: float, blink_rate: float,
-                     lip_reading: float, lip_lookahead: float, cfg_audio: float,
-                     cfg_control: float, steps: float, seed: float, size: int | str,
-                     crop: str, mark: bool) -> dict:
-    """The pipeline's keyword arguments from the control widgets ("auto" boxes mean None:
-    the portrait's own gaze, the model's own distance; "from the voice" means no emotion)."""
-    return dict(gaze=None if gaze_auto else (float(gaze_yaw), float(gaze_pitch)),
-                distance=None if distance_auto else float(distance),
-                emotion=None if emotion in (None, "", FROM_VOICE) else emotion,
-                emotion_strength=float(emotion_strength), head_motion=float(head_motion),
-                blink_rate=float(blink_rate), lip_reading=float(lip_reading),
-                lip_lookahead=int(lip_lookahead), cfg_audio=float(cfg_audio),
-                cfg_control=float(cfg_control), steps=int(steps), seed=int(seed),
-                size=int(size), crop=crop, mark=bool(mark))
+def pipeline_options(values: dict) -> dict:
+    """The pipeline's keyword arguments from the control widgets' values, keyed as
+    `ui._widgets` names them: an "auto" box ticked (or the auto choice, e.g. "from the
+    voice") means None; a control without a widget keeps the table's default."""
+    options = {}
+    for name, (_, spec, kind) in table().items():
+        keys = [f"{name}_{part}" for part in spec.parts] or [name]
+        if not all(key in values for key in keys):
+            continue
+        if values.get(f"{name}_auto") or values[keys[0]] in (None, "", spec.auto) and spec.auto:
+            options[name] = None
+            continue
+        parts = tuple(kind(values[key]) for key in keys)
+        options[name] = parts if spec.parts else parts[0]
+    return options
+
+
+def endpoint(method, controls: list[str]):
+    """`method(portrait, audio, text, language, source, consent, controls: dict, ...)` as a
+    Gradio function with one named parameter per control widget (`controls`), so the API
+    (and `gradio_client`) takes them by name."""
+    import inspect
+
+    params = list(inspect.signature(method).parameters.values())
+    head, tail = params[:6], params[7:]  # params[6] is the controls dict
+    count = len(controls)
+
+    def split(args: tuple) -> tuple:
+        return (*args[:6], dict(zip(controls, args[6:6 + count])), *args[6 + count:])
+
+    if inspect.isgeneratorfunction(method):
+        def call(*args):
+            yield from method(*split(args))
+    else:
+        def call(*args):
+            return method(*split(args))
+    named = [inspect.Parameter(c, inspect.Parameter.POSITIONAL_OR_KEYWORD) for c in controls]
+    call.__signature__ = inspect.Signature([*head, *named, *tail])
+    call.__name__ = method.__name__
+    return call
 
 
 def check_request(portrait: str | None, consent: bool) -> None:
@@ -219,18 +245,12 @@ class Demo:
         return write_wav(self.files.new() / "speech.wav", wave)
 
     def generate(self, portrait: str | None, audio: str | None, text: str, language: str,
-                 source: str, consent: bool, gaze_auto: bool, gaze_yaw: float,
-                 gaze_pitch: float, distance_auto: bool, distance: float, emotion: str,
-                 emotion_strength: float, head_motion: float, blink_rate: float,
-                 lip_reading: float, lip_lookahead: float, cfg_audio: float,
-                 cfg_control: float, steps: float, seed: float, size: int | str, crop: str,
-                 mark: bool, progress=gr.Progress()) -> tuple[str, object, list[str], str]:
-        """Endpoint "generate": (mp4 with sound, motion plot, [mp4, ARKit CSV], status)."""
+                 source: str, consent: bool, controls: dict, progress=gr.Progress()
+                 ) -> tuple[str, object, list[str], str]:
+        """Endpoint "generate": (mp4 with sound, motion plot, [mp4, ARKit CSV], status).
+        `controls`: the control widgets' values by name (`pipeline_options`)."""
         started = time.monotonic()
-        options = pipeline_options(gaze_auto, gaze_yaw, gaze_pitch, distance_auto, distance,
-                                   emotion, emotion_strength, head_motion, blink_rate,
-                                   lip_reading, lip_lookahead, cfg_audio, cfg_control, steps,
-                                   seed, size, crop, mark)
+        options = pipeline_options(controls)
         with readable_errors(portrait, audio):
             check_request(portrait, consent)
             progress(0.0, desc="Reading the speech")
@@ -247,20 +267,12 @@ class Demo:
         return video, motion_figure(output.motion), [video, table], status
 
     def live(self, portrait: str | None, audio: str | None, text: str, language: str,
-             source: str, consent: bool, gaze_auto: bool, gaze_yaw: float,
-             gaze_pitch: float, distance_auto: bool, distance: float, emotion: str,
-             emotion_strength: float, head_motion: float, blink_rate: float,
-             lip_reading: float, lip_lookahead: float, cfg_audio: float,
-             cfg_control: float, steps: float, seed: float, size: int | str, crop: str,
-             mark: bool) -> Iterator[tuple]:
+             source: str, consent: bool, controls: dict) -> Iterator[tuple]:
         """Endpoint "live": yields (frame or mp4 segment, sound, status) while the speech
         is fed to `pipe.stream` in 20 ms chunks. `steps` is not passed: streaming samples
         with the pipeline's own STREAM_STEPS, the most that keeps pace with real time."""
         started = time.monotonic()
-        options = pipeline_options(gaze_auto, gaze_yaw, gaze_pitch, distance_auto, distance,
-                                   emotion, emotion_strength, head_motion, blink_rate,
-                                   lip_reading, lip_lookahead, cfg_audio, cfg_control, steps,
-                                   seed, size, crop, mark)
+        options = pipeline_options(controls)
         del options["steps"]
         with readable_errors(portrait, audio):
             check_request(portrait, consent)

@@ -17,19 +17,15 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from vasa_core.blinks import MAX_RATE
-from vasa_core.data.tts import LANGUAGES
-from vasa_core.examples import example_portrait_path, shared_portraits
-from vasa_core.media import check_image_file
-from vasa_core.motion import EMOTIONS
-from vasa_core.pipeline import (DEFAULT_BLINK_RATE, DEFAULT_CFG_AUDIO, DEFAULT_CFG_CONTROL,
-                                DEFAULT_LIP_READING, DEFAULT_STEPS, LIP_LOOKAHEAD,
-                                STREAM_STEPS, TalkingFacePipeline)
+from vasa_core.speech.tts import LANGUAGES
+from vasa_core.io.examples import example_portrait_path, shared_portraits
+from vasa_core.io.media import check_image_file
+from vasa_core.pipeline import TalkingFacePipeline
+from vasa_core.settings import Control, table
 
-from .handlers import (FROM_VOICE, MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo,
+from .handlers import (MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo, endpoint,
                        readable_message)
 
-SIZES = (256, 384, 512)
 # Requests waiting for the one pipeline, at most; past that a user is told "the queue is
 # full, try again" at once instead of waiting behind a backlog that would take minutes.
 MAX_QUEUE = 16
@@ -156,52 +152,50 @@ def _input_widgets() -> dict[str, gr.components.Component]:
 
 
 def _control_widgets() -> dict[str, gr.components.Component]:
-    """One widget per pipeline argument, in `handlers.pipeline_options` order."""
+    """One widget per control of the table (`settings.Settings`), named as
+    `handlers.pipeline_options` reads them; expert controls folded under "Advanced"."""
     c: dict[str, gr.components.Component] = {}
+    controls = table()
     with gr.Accordion("Controls", open=True):
-        with gr.Row():
-            c["gaze_auto"] = gr.Checkbox(label="Portrait's own gaze", value=True)
-            c["gaze_yaw"] = gr.Slider(-30, 30, 0, step=1, label="Gaze yaw (°, + = image's right)",
-                                      interactive=False)
-            c["gaze_pitch"] = gr.Slider(-20, 20, 0, step=1, label="Gaze pitch (°, + = up)",
-                                        interactive=False)
-        with gr.Row():
-            c["distance_auto"] = gr.Checkbox(label="Model chooses the distance", value=True)
-            c["distance"] = gr.Slider(-0.3, 0.3, 0, step=0.01, interactive=False,
-                                      label="Head distance (log scale, + = nearer)")
-        with gr.Row():
-            c["emotion"] = gr.Dropdown([FROM_VOICE, *EMOTIONS], value=FROM_VOICE,
-                                       label="Emotion")
-            c["emotion_strength"] = gr.Slider(0, 2, 1, step=0.05, label="Emotion strength")
-        with gr.Row():
-            c["head_motion"] = gr.Slider(0, 2, 1, step=0.05, label="Head motion",
-                                         info="0: a still head (it still blinks)")
-            c["blink_rate"] = gr.Slider(0, MAX_RATE, DEFAULT_BLINK_RATE, step=1,
-                                        label="Blinks per minute")
-        with gr.Row():
-            c["lip_reading"] = gr.Slider(0, 1, DEFAULT_LIP_READING, step=0.05,
-                                         label="Lip reading",
-                                         info="lips from the phones a speech recogniser "
-                                              "hears; 0: the motion model's own")
-            c["lip_lookahead"] = gr.Slider(0, 8, LIP_LOOKAHEAD, step=1,
-                                           label="Lip look-ahead (frames)",
-                                           info="live: +40 ms delay each, lips nearer "
-                                                "the sound (4: ~2 frames late, not 5)")
-            c["cfg_audio"] = gr.Slider(0, 3, DEFAULT_CFG_AUDIO, step=0.05,
-                                       label="Audio guidance",
-                                       info="more mouth movement (0: lips as read)")
-            c["cfg_control"] = gr.Slider(0, 3, DEFAULT_CFG_CONTROL, step=0.05,
-                                         label="Control guidance (gaze, distance, emotion)")
-        with gr.Row():
-            c["steps"] = gr.Slider(1, 32, DEFAULT_STEPS, step=1, label="Sampling steps",
-                                   info=f"live mode always uses {STREAM_STEPS}")
-            c["seed"] = gr.Number(0, precision=0, label="Seed")
-        with gr.Row():
-            c["size"] = gr.Radio(list(SIZES), value=SIZES[-1], label="Size (px, face crop)")
-            c["crop"] = gr.Radio([("face (square)", "face"), ("full original image", "full")],
-                                 value="face", label="Crop")
-            c["mark"] = gr.Checkbox(label="Visible “AI-generated” mark", value=True)
+        for name, (default, spec, kind) in controls.items():
+            if not spec.advanced:
+                with gr.Row():
+                    c.update(_widgets(name, default, spec, kind))
+    with gr.Accordion("Advanced", open=False):
+        for name, (default, spec, kind) in controls.items():
+            if spec.advanced:
+                with gr.Row():
+                    c.update(_widgets(name, default, spec, kind))
     return c
+
+
+def _widgets(name: str, default, spec: Control, kind: type) -> dict:
+    """The widget(s) of one control: a dropdown or buttons for choices, a checkbox for a
+    bool, sliders for numbers (with an "auto" checkbox when None has a meaning)."""
+    label, hint = spec.label[0] if spec.label else name, spec.help
+    if spec.choices is not None:
+        options = [*([spec.auto] if spec.auto else []), *spec.choices]
+        widget = gr.Dropdown if len(options) > 3 else gr.Radio
+        return {name: widget(options, value=default or spec.auto, label=label)}
+    if kind is bool:
+        return {name: gr.Checkbox(label=label, value=default, info=hint)}
+    if spec.ui_choices:
+        return {name: gr.Radio(list(spec.ui_choices), value=default, label=label)}
+    out = {}
+    if spec.auto is not None:
+        out[f"{name}_auto"] = gr.Checkbox(label=spec.auto[:1].upper() + spec.auto[1:],
+                                          value=True)
+    for index, part in enumerate(spec.parts or (None,)):
+        key = f"{name}_{part}" if part else name
+        text = spec.label[index] if index < len(spec.label) else key
+        if not spec.ui:
+            out[key] = gr.Number(default, precision=0 if kind is int else None, label=text)
+            continue
+        low, high, step = spec.ui[index]
+        value = low + (high - low) / 2 if default is None else default
+        out[key] = gr.Slider(low, high, value, step=step, label=text,
+                             interactive=spec.auto is None, info=None if spec.parts else hint)
+    return out
 
 
 def _output_widgets(live_video: bool) -> dict[str, gr.components.Component]:
@@ -242,22 +236,31 @@ def _wire(demo: Demo, w: dict, c: dict, o: dict) -> None:
     """The endpoints, and small private events that keep the page consistent."""
     inputs = [w[n] for n in ("portrait", "audio", "text", "language", "source", "consent")]
     inputs += list(c.values())
+    generate, live = (endpoint(method, list(c)) for method in (demo.generate, demo.live))
     w["speak"].click(demo.speak, [w["text"], w["language"]], w["audio"], api_name="speak")
     _private(w["generate"].click, lambda: gr.Tabs(selected="video"), None, o["tabs"])
-    w["generate"].click(demo.generate, inputs, [o["video"], o["plot"], o["files"], o["status"]],
+    w["generate"].click(generate, inputs, [o["video"], o["plot"], o["files"], o["status"]],
                         api_name="generate", concurrency_id="pipeline")
     _private(w["live"].click, lambda: gr.Tabs(selected="live"), None, o["tabs"])
-    w["live"].click(demo.live, inputs, [o["live_view"], o["live_sound"], o["status"]],
+    w["live"].click(live, inputs, [o["live_view"], o["live_sound"], o["status"]],
                     api_name="live", concurrency_id="pipeline")
     _private(w["text"].input, lambda: SPEECH_FROM_TEXT, None, w["source"])
     _private(w["language"].input, lambda: SPEECH_FROM_TEXT, None, w["source"])
     for event in (w["audio"].upload, w["audio"].stop_recording):
         _private(event, lambda: SPEECH_FROM_AUDIO, None, w["source"])
-    _private(c["gaze_auto"].change, lambda auto: (gr.Slider(interactive=not auto),
-                                                  gr.Slider(interactive=not auto)),
-             c["gaze_auto"], [c["gaze_yaw"], c["gaze_pitch"]])
-    _private(c["distance_auto"].change, lambda auto: gr.Slider(interactive=not auto),
-             c["distance_auto"], c["distance"])
+    for box in [k for k in c if k.endswith("_auto")]:  # "auto" locks its control's sliders
+        control = box[:-len("_auto")]
+        sliders = [c[k] for k in c if k != box and (k == control or k.startswith(control + "_"))]
+        _private(c[box].change, _unlock(len(sliders)), c[box], sliders)
+
+
+def _unlock(count: int):
+    """An event function: `count` sliders interactive unless the "auto" box is ticked."""
+    def unlock(auto: bool):
+        updates = [gr.Slider(interactive=not auto) for _ in range(count)]
+        return updates[0] if count == 1 else updates
+
+    return unlock
 
 
 def _private(event, fn, inputs, outputs) -> None:

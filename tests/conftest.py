@@ -5,7 +5,7 @@ import functools
 
 import pytest
 
-from vasa_core.examples import example_portrait_path, shared_portraits
+from vasa_core.io.examples import example_portrait_path, shared_portraits
 
 
 def portrait_params():

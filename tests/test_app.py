@@ -27,10 +27,10 @@ from demo.handlers import (FROM_VOICE, NO_AUDIO, NO_CONSENT, NO_PORTRAIT, Demo,
                            pipeline_options, segments)
 from demo.ui import build_app
 from tiny_checkpoint import save_tiny_checkpoint
-from vasa_core.arkit_table import COLUMNS
-from vasa_core.data.tts import Voice, synthesize
-from vasa_core.examples import example_portrait_path
-from vasa_core.media import AI_COMMENT
+from vasa_core.io.arkit_table import COLUMNS
+from vasa_core.speech.tts import Voice, synthesize
+from vasa_core.io.examples import example_portrait_path
+from vasa_core.io.media import AI_COMMENT
 from vasa_core.pipeline import DEFAULT_CHECKPOINT, TalkingFacePipeline
 
 TEXT = "Hello, nice to meet you."

@@ -4,11 +4,11 @@ import csv
 import numpy as np
 import pytest
 
-from vasa_core.arkit import motion_from_csv, motion_to_csv
-from vasa_core.arkit_table import (ANGLE_COLUMNS, ARKIT_BLENDSHAPES, COLUMNS,
+from vasa_core.io.arkit import motion_from_csv, motion_to_csv
+from vasa_core.io.arkit_table import (ANGLE_COLUMNS, ARKIT_BLENDSHAPES, COLUMNS,
                                    EXPRESSION_COLUMNS, EXTRA_COLUMNS)
 from vasa_core.latent import EXPRESSION_NAMES, MOTION_NAMES, Motion
-from vasa_core.timecode import format_timecode, infer_fps, parse_timecode
+from vasa_core.io.timecode import format_timecode, infer_fps, parse_timecode
 
 
 def random_motion(frames: int, fps: float, seed: int = 0) -> Motion:

@@ -15,7 +15,7 @@ from vasa_core.audio import (FEATURE_DIM, FPS, LOOKAHEAD_SAMPLES, SAMPLE_RATE, S
 from vasa_core.audio.features import LEVEL, MEL_MEAN, MEL_SLOPE, PITCH, VOICING, mel_block_map
 from vasa_core.audio.pitch import yin
 from vasa_core.audio.spectrum import log_mel, mel_filterbank, mel_warp, power_spectrum, vtlp_hz
-from vasa_core.examples import shared_assets_dir
+from vasa_core.io.examples import shared_assets_dir
 
 ASSETS = shared_assets_dir()
 

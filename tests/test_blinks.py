@@ -7,7 +7,7 @@ import pytest
 
 from vasa_core.audio import FEATURE_DIM
 from vasa_core.audio.features import LEVEL
-from vasa_core.blinks import BlinkProcess
+from vasa_core.motion.blinks import BlinkProcess
 from vasa_core.eval import blink_rate
 from vasa_core.latent import MOTION_DIM, MOTION_INDEX, Motion
 

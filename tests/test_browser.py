@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from vasa_core.examples import example_portrait_path, shared_assets_dir, shared_portraits
+from vasa_core.io.examples import example_portrait_path, shared_assets_dir, shared_portraits
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install -r "
@@ -162,7 +162,7 @@ def speech(tmp_path_factory) -> Path:
         rate = sf.info(shortest).samplerate
         wave, rate = sf.read(shortest, frames=int(SPEECH_SECONDS * rate), always_2d=True)
     else:
-        from vasa_core.data.tts import Voice, synthesize
+        from vasa_core.speech.tts import Voice, synthesize
 
         rate = 16000
         wave = synthesize("Hello, nice to meet you.", Voice(language="en"),

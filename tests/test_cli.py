@@ -13,12 +13,12 @@ import pytest
 from PIL import Image
 
 import vasa_core
-from vasa_core.arkit import motion_to_csv
+from vasa_core.io.arkit import motion_to_csv
 from vasa_core.cli import main
-from vasa_core.examples import example_portrait_path, shared_assets_dir
+from vasa_core.io.examples import example_portrait_path, shared_assets_dir
 from vasa_core.latent import MOTION_NAMES, Motion
-from vasa_core.media import read_video
-from vasa_core.tour import TOUR_MOVES
+from vasa_core.io.media import read_video
+from vasa_core.animate.tour import TOUR_MOVES
 
 PACKAGE = Path(vasa_core.__file__).parent
 needs_face_and_renderer = pytest.mark.skipif(
@@ -82,8 +82,8 @@ def test_bad_option_values_are_usage_errors(capsys):
 
 
 def test_importing_the_package_and_cli_stays_light():
-    code = ("import sys, vasa_core, vasa_core.cli, vasa_core.latent, vasa_core.arkit, "
-            "vasa_core.tour, vasa_core.examples, vasa_core.media, vasa_core.mark\n"
+    code = ("import sys, vasa_core, vasa_core.cli, vasa_core.latent, vasa_core.io.arkit, "
+            "vasa_core.animate.tour, vasa_core.io.examples, vasa_core.io.media, vasa_core.provenance.mark\n"
             "heavy = {'torch', 'mediapipe', 'cv2', 'av', 'matplotlib'} & set(sys.modules)\n"
             "assert not heavy, heavy\n")
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -147,7 +147,7 @@ def test_analyze_video_writes_a_live_link_csv(tmp_path, capsys):
     video = min(videos, key=lambda p: p.stat().st_size)
     out = tmp_path / "motion.csv"
     assert main(["analyze", "--video", str(video), "--out", str(out)]) == 0
-    from vasa_core.arkit import motion_from_csv
+    from vasa_core.io.arkit import motion_from_csv
 
     frames, _ = read_video(video)
     assert len(motion_from_csv(out)) == len(frames)
@@ -169,7 +169,7 @@ def speech_wav(tmp_path_factory) -> Path:
 
 
 def test_motion_writes_a_live_link_csv(tmp_path, capsys, tiny_checkpoint, speech_wav):
-    from vasa_core.arkit import motion_from_csv
+    from vasa_core.io.arkit import motion_from_csv
 
     out = tmp_path / "motion.csv"
     assert main(["motion", "--audio", str(speech_wav), "--out", str(out), "--checkpoint",
@@ -183,7 +183,7 @@ def test_motion_writes_a_live_link_csv(tmp_path, capsys, tiny_checkpoint, speech
 
 def test_lip_words_flag_reaches_the_pipeline(tmp_path, capsys, tiny_checkpoint, speech_wav):
     """--no-lip-words reads the lips from phones alone: the pipeline's lip_words=False."""
-    from vasa_core.arkit import motion_from_csv
+    from vasa_core.io.arkit import motion_from_csv
     from vasa_core.pipeline import TalkingFacePipeline
 
     runs = {}

@@ -13,10 +13,10 @@ import av
 import pytest
 
 from tiny_checkpoint import save_tiny_checkpoint, speech_like, write_wav
-from vasa_core.batch import Row, process_rows, read_manifest, row_options
+from vasa_core.cli.batch import Row, process_rows, read_manifest, row_options
 from vasa_core.cli import main
-from vasa_core.examples import example_portrait_path
-from vasa_core.media import read_video
+from vasa_core.io.examples import example_portrait_path
+from vasa_core.io.media import read_video
 
 SIZE = 128
 

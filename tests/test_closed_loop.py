@@ -18,7 +18,7 @@ from conftest import cached_latent, cached_renderer, portrait_params
 from vasa_core.face import analyze_frames, detect_and_fit
 from vasa_core.face import topology as T
 from vasa_core.latent import RELATIVE, Motion
-from vasa_core.tour import sweep
+from vasa_core.animate.tour import sweep
 
 EXPRESSION_SWEEPS = {  # name -> (values, minimum gain)
     "jawOpen": ([0.0, 0.5, 1.0], 0.3),

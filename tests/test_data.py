@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from vasa_core.data import augment as aug
-from vasa_core.data.coarticulation import CoarticulationConfig
+from vasa_core.teacher.coarticulation import CoarticulationConfig
 from vasa_core.data.corpus import CorpusConfig, build_corpus, load_corpus
-from vasa_core.data.singing import singing
-from vasa_core.data.teacher import FPS, teach
-from vasa_core.data.text import random_text
-from vasa_core.data.tts import LANGUAGES, MODEL_RATE, Voice, espeak_available, synthesize
-from vasa_core.data.visemes import VOWELS, read_phoneme, viseme_segments
+from vasa_core.speech.singing import singing
+from vasa_core.teacher.rules import FPS, teach
+from vasa_core.speech.text import random_text
+from vasa_core.speech.tts import LANGUAGES, MODEL_RATE, Voice, espeak_available, synthesize
+from vasa_core.teacher.visemes import VOWELS, read_phoneme, viseme_segments
 from vasa_core.latent import EXPRESSION_NAMES, MOTION_DIM
 
 pytestmark = pytest.mark.skipif(not espeak_available(),

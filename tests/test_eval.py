@@ -7,9 +7,9 @@ import pytest
 
 from conftest import cached_latent, cached_renderer, portrait_params
 from vasa_core import eval as ev
-from vasa_core.examples import shared_assets_dir
+from vasa_core.io.examples import shared_assets_dir
 from vasa_core.latent import Motion
-from vasa_core.tour import sweep
+from vasa_core.animate.tour import sweep
 
 PATH = str(portrait_params()[0].values[0])
 

@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from vasa_core.cli import main
-from vasa_core.data.tts import synthesize
+from vasa_core.speech.tts import synthesize
 from vasa_core.eval import evaluate_controls
-from vasa_core.examples import example_portrait_path
+from vasa_core.io.examples import example_portrait_path
 from vasa_core.pipeline import TalkingFacePipeline
 
 RATE = 16000

@@ -24,7 +24,7 @@ def test_silence_keeps_the_teacher_mouth_at_rest():
 
 
 def _utterance(text: str):
-    tts = pytest.importorskip("vasa_core.data.tts")
+    tts = pytest.importorskip("vasa_core.speech.tts")
     if not tts.espeak_available():
         pytest.skip("eSpeak NG is not available")
     return tts.synthesize(text, sample_rate=16000)

@@ -1,8 +1,8 @@
 """Built-in example inputs and the optional shared developer assets."""
 import pytest
 
-from vasa_core.examples import example_portrait_path, shared_assets_dir, shared_portraits
-from vasa_core.media import load_image
+from vasa_core.io.examples import example_portrait_path, shared_assets_dir, shared_portraits
+from vasa_core.io.media import load_image
 
 
 def test_example_portrait_loads_without_any_files_at_hand():

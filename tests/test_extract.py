@@ -14,9 +14,9 @@ from vasa_core.audio import SAMPLES_PER_FRAME
 from vasa_core.cli import main
 from vasa_core.data.corpus import MANIFEST, load_corpus
 from vasa_core.data.extract import ExtractConfig, extract_corpus
-from vasa_core.examples import example_portrait_path, shared_assets_dir
+from vasa_core.io.examples import example_portrait_path, shared_assets_dir
 from vasa_core.latent import MOTION_DIM
-from vasa_core.media import write_video
+from vasa_core.io.media import write_video
 
 FPS, SECONDS, RATE = 25, 3.0, 16000
 FAST = ExtractConfig(min_seconds=1.0)

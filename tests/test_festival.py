@@ -8,10 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vasa_core.data import corpus, festival
-from vasa_core.data.festival import FestivalVoice, mnemonic, synthesize_festival
-from vasa_core.data.text import random_text
-from vasa_core.data.visemes import read_phoneme
+from vasa_core.data import corpus
+from vasa_core.speech import festival
+from vasa_core.speech.festival import FestivalVoice, mnemonic, synthesize_festival
+from vasa_core.speech.text import random_text
+from vasa_core.teacher.visemes import read_phoneme
 
 INSTALLED = festival.available_voices()
 

@@ -1,7 +1,7 @@
 """`data.visemes.frame_visemes`: per-frame viseme labels from timed segments."""
 from __future__ import annotations
 
-from vasa_core.data.visemes import frame_visemes, viseme_segments
+from vasa_core.teacher.visemes import frame_visemes, viseme_segments
 
 
 def test_frame_centres_take_the_covering_segment():

@@ -10,7 +10,7 @@ the app; the message names the file and holds no traceback, and every call is ti
 Then a fuzz test: random and mutated bytes into the image and audio decoders give a valid
 array or a ValueError, never another exception, never a hang.
 
-Bounds come from `vasa_core.limits.LIMITS`; the model is the tiny random checkpoint.
+Bounds come from `vasa_core.io.limits.LIMITS`; the model is the tiny random checkpoint.
 """
 from __future__ import annotations
 
@@ -35,9 +35,9 @@ from demo.handlers import FROM_VOICE, Demo, readable_errors, speech_from_file
 from tiny_checkpoint import save_tiny_checkpoint, speech_like
 from vasa_core.audio import load_audio
 from vasa_core.cli import main
-from vasa_core.examples import example_portrait_path
-from vasa_core.limits import LIMITS, Limits
-from vasa_core.media import load_image, write_video
+from vasa_core.io.examples import example_portrait_path
+from vasa_core.io.limits import LIMITS, Limits
+from vasa_core.io.media import load_image, write_video
 from vasa_core.pipeline import FPS, SAMPLE_RATE, TalkingFacePipeline
 
 WORKS = None  # expected outcome of a case that must give a correct result
@@ -337,7 +337,7 @@ def test_silence_gives_a_closed_mouth(files, timed):
 
 def test_limits_live_in_one_place():
     from demo import handlers
-    from vasa_core import media
+    from vasa_core.io import media
     from vasa_core.audio import load
 
     assert media.MAX_PIXELS == LIMITS.max_pixels and media.MIN_SIDE == LIMITS.min_side

@@ -7,11 +7,11 @@ import pytest
 import vasa_core.audio.words as words
 from vasa_core.audio.phones import PhoneRecogniser, recognise
 from vasa_core.audio.words import recognise_words
-from vasa_core.data.coarticulation import mouth_track
-from vasa_core.data.visemes import MOUTH_NAMES, VISEMES
-from vasa_core.data.visemes import viseme_segments as espeak_segments
+from vasa_core.teacher.coarticulation import mouth_track
+from vasa_core.teacher.visemes import MOUTH_NAMES, VISEMES
+from vasa_core.teacher.visemes import viseme_segments as espeak_segments
 from vasa_core.latent import MOTION_INDEX
-from vasa_core.lips import ARPABET, LIP_NAMES, WORD_WEIGHT, LipReader, read_lips, viseme_segments
+from vasa_core.motion.lips import ARPABET, LIP_NAMES, WORD_WEIGHT, LipReader, read_lips, viseme_segments
 
 SENTENCES = ("My mother bought a big apple at the open market on Monday.",
              "The quick brown fox jumps over the lazy dog.",
@@ -163,7 +163,7 @@ def test_long_audio_is_decoded_in_pieces_cut_at_a_pause(monkeypatch):
 
 
 def _utterance(text: str):
-    tts = pytest.importorskip("vasa_core.data.tts")
+    tts = pytest.importorskip("vasa_core.speech.tts")
     if not tts.espeak_available():
         pytest.skip("eSpeak NG is not available")
     return tts.synthesize(text, sample_rate=16000)

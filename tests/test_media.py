@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vasa_core.media import AI_COMMENT, iter_video, load_image, read_video, write_video
+from vasa_core.io.media import AI_COMMENT, iter_video, load_image, read_video, write_video
 
 
 def encode(img: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:

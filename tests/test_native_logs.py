@@ -4,10 +4,10 @@ from __future__ import annotations
 import contextlib
 import os
 
-from vasa_core.examples import example_portrait_path
+from vasa_core.io.examples import example_portrait_path
 from vasa_core.face import native_logs
 from vasa_core.face.detector import FaceDetector
-from vasa_core.media import load_image
+from vasa_core.io.media import load_image
 
 NOTICES = ("W0000", "Feedback manager", "XNNPACK", "absl::InitializeLog", "NORM_RECT")
 

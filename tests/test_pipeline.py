@@ -15,14 +15,14 @@ import torch
 from PIL import Image
 
 from tiny_checkpoint import save_tiny_checkpoint, speech_like, tiny_model, write_wav
-from vasa_core.examples import example_portrait_path
+from vasa_core.io.examples import example_portrait_path
 from vasa_core.latent import GAZE_SLICE, MOTION_DIM, MOTION_INDEX, POSE_SLICE
-from vasa_core.mark import MARK_TEXT, _overlay
-from vasa_core.media import AI_COMMENT, load_image
+from vasa_core.provenance.mark import MARK_TEXT, _overlay
+from vasa_core.io.media import AI_COMMENT, load_image
 from vasa_core.motion import MotionDiT
 from vasa_core.pipeline import (DEFAULT_CHECKPOINT, DEFAULT_STEPS,
                                 TalkingFacePipeline, TalkingFaceOutput)
-from vasa_core.retarget import Retarget
+from vasa_core.animate.retarget import Retarget
 
 SIZE = 64  # the renderer's smallest output keeps every test fast
 SECONDS = 2.5
@@ -147,7 +147,7 @@ def test_stream_with_hop_w_equals_the_offline_clip_read_without_words(pipe, spee
 def test_lip_lookahead_is_heard_alike_offline_and_streamed(pipe, speech):
     """A longer look-ahead changes what a window's lips read, the same way in a stream
     (which waits for it) as offline."""
-    from vasa_core.lips import LIP_NAMES
+    from vasa_core.motion.lips import LIP_NAMES
 
     window = pipe.model.config.window
     chunks = [speech[0][i:i + 3000] for i in range(0, len(speech[0]), 3000)]
@@ -248,13 +248,13 @@ def test_lip_reading_sets_the_jaw_and_lips_and_zero_leaves_them_to_the_model(pip
     guidance scales it about the silent mouth; lip_reading=0 is the model's own mouth."""
     from vasa_core.audio import load_audio
     from vasa_core.audio.words import recognise_words
-    from vasa_core.lips import LIP_NAMES, LipReader
-    from vasa_core.pipeline import LIP_LOOKAHEAD
+    from vasa_core.motion.lips import LIP_NAMES, LipReader
+    from vasa_core.settings import DEFAULTS
 
     window = pipe.model.config.window
     wave = load_audio(speech)
     for words in (True, False):
-        reader = LipReader(LIP_LOOKAHEAD, recognise_words(wave) if words else None)
+        reader = LipReader(DEFAULTS.lip_lookahead, recognise_words(wave) if words else None)
         reader.push(wave)
         lips = reader(0, window)
         read = pipe.motion(speech, seed=3, lip_words=words)
@@ -333,11 +333,11 @@ def test_shipped_checkpoint_joins_windows_smoothly():
     assert jerk[at_join].mean() < 2.0 * jerk[~at_join].mean()
     jaw = np.abs(np.diff(streamed[:, MOTION_INDEX["jawOpen"]], n=2))  # joins at odd centres
     assert 0.5 < jaw[0::2].mean() / jaw[1::2].mean() < 2.0
-    from vasa_core.lips import LipReader
-    from vasa_core.pipeline import LIP_LOOKAHEAD
+    from vasa_core.motion.lips import LipReader
+    from vasa_core.settings import DEFAULTS
 
     wave = _espeak("Please call Stella. Ask her to bring these things with her from the store.")
-    reader = LipReader(LIP_LOOKAHEAD)
+    reader = LipReader(DEFAULTS.lip_lookahead)
     reader.push(wave)
     read = sample_motion(pipe.model, features(wave), seed=0, window=STREAM_HOP,
                          steps=STREAM_STEPS, lips=reader)  # lips read at every 2-frame join
@@ -349,7 +349,7 @@ def test_shipped_checkpoint_joins_windows_smoothly():
 
 
 def _espeak(text: str) -> np.ndarray:
-    tts = pytest.importorskip("vasa_core.data.tts")
+    tts = pytest.importorskip("vasa_core.speech.tts")
     if not tts.espeak_available():
         pytest.skip("eSpeak NG is not available")
     return tts.synthesize(text, sample_rate=16000).wave

@@ -7,8 +7,8 @@ import torch
 
 from tiny_checkpoint import save_tiny_checkpoint, speech_like, write_wav
 from vasa_core.audio import load_audio
-from vasa_core.examples import example_portrait_path
-from vasa_core.media import load_image
+from vasa_core.io.examples import example_portrait_path
+from vasa_core.io.media import load_image
 from vasa_core.pipeline import TalkingFacePipeline
 
 PORTRAIT = example_portrait_path()

@@ -9,7 +9,7 @@ from conftest import cached_latent, cached_renderer, portrait_params
 from vasa_core.face import analyze_image
 from vasa_core.latent import Motion
 from vasa_core.render import Renderer
-from vasa_core.tour import tour_motion
+from vasa_core.animate.tour import tour_motion
 
 PORTRAITS = portrait_params()
 

@@ -10,7 +10,7 @@ from vasa_core.face import detect_and_fit
 from vasa_core.face.basis import expression_basis, gaze_offsets
 from vasa_core.face.fit import rest_from_fit
 from vasa_core.latent import ARTICULATION, EXPRESSION_NAMES, RELATIVE
-from vasa_core.media import load_image
+from vasa_core.io.media import load_image
 
 RELATIVE_IDX = [EXPRESSION_NAMES.index(n) for n in RELATIVE]
 ARTICULATION_IDX = [EXPRESSION_NAMES.index(n) for n in ARTICULATION]

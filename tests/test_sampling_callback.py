@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from vasa_core.motion import ddim, dpm_solver, sample_motion, time_grid
-from vasa_core.motion.sampling import DEFAULT_STEPS
+from vasa_core.settings import DEFAULT_STEPS
 
 from test_motion import TINY, random_conditions, random_model
 

@@ -26,7 +26,7 @@ import pytest
 import app as app_module
 from demo.ui import build_app
 from tiny_checkpoint import save_tiny_checkpoint
-from vasa_core.examples import example_portrait_path
+from vasa_core.io.examples import example_portrait_path
 from vasa_core.pipeline import DEFAULT_CHECKPOINT, TalkingFacePipeline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -294,7 +294,7 @@ def test_no_shell_strings(source):
 def test_festival_text_cannot_escape_its_scheme_string(tmp_path):
     """Festival runs a Scheme script holding the text; quotes and backslashes in the text
     must not end the string literal (a `(system ...)` call would run a shell command)."""
-    from vasa_core.data.festival import FestivalVoice, _script
+    from vasa_core.speech.festival import FestivalVoice, _script
 
     hostile = 'hi") (system "touch /tmp/owned") ("\\" x'
     script = _script(hostile, FestivalVoice(), tmp_path / "out.wav")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from vasa_core.latent import EXPRESSION_NAMES, MOTION_INDEX, MOTION_NAMES, Motion
-from vasa_core.tour import TOUR_MOVES, sweep, tour_motion
+from vasa_core.animate.tour import TOUR_MOVES, sweep, tour_motion
 
 
 @pytest.fixture

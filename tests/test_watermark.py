@@ -9,10 +9,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from vasa_core import watermark
+from vasa_core.provenance import watermark
 from vasa_core.cli import main
-from vasa_core.examples import example_portrait_path, shared_assets_dir
-from vasa_core.media import load_image, write_video
+from vasa_core.io.examples import example_portrait_path, shared_assets_dir
+from vasa_core.io.media import load_image, write_video
 
 FRAMES = 25
 

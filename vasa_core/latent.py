@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .grid import FPS
+
 POSE_NAMES: tuple[str, ...] = ("yaw", "pitch", "roll", "x", "y", "log_scale")
 POSE_UNITS: dict[str, str] = {
     "yaw": "deg", "pitch": "deg", "roll": "deg",
@@ -139,7 +141,7 @@ class Motion:
     """A motion sequence: (T, MOTION_DIM) float32 in MOTION_NAMES order, at `fps`."""
 
     values: np.ndarray
-    fps: float = 25.0
+    fps: float = FPS
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=np.float32)
@@ -186,7 +188,7 @@ class Motion:
 
     @classmethod
     def from_parts(cls, pose: np.ndarray, expression: np.ndarray, gaze: np.ndarray,
-                   fps: float = 25.0) -> "Motion":
+                   fps: float = FPS) -> "Motion":
         pose, expression, gaze = (np.atleast_2d(np.asarray(a, np.float32))
                                   for a in (pose, expression, gaze))
         return cls(np.concatenate([pose, np.clip(expression, 0.0, 1.0), gaze], axis=1), fps)
@@ -235,7 +237,7 @@ class FaceLatent:
         """(H, W) of the portrait."""
         return self.image.shape[0], self.image.shape[1]
 
-    def motion0(self, frames: int = 1, fps: float = 25.0) -> Motion:
+    def motion0(self, frames: int = 1, fps: float = FPS) -> Motion:
         """The portrait's own motion held still for `frames` frames."""
         return Motion.from_parts(self.pose0.to_array(), self.expression0, self.gaze0,
                                  fps).repeat(frames)

@@ -44,23 +44,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .grid import FPS, SAMPLE_RATE
 from .latent import Motion
+from .settings import STREAM_STEPS, Settings, describe, signature
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "vasa-motion-s"
-DEFAULT_STEPS = 8  # = motion.DEFAULT_STEPS, repeated to keep this import light
-DEFAULT_CFG_AUDIO = 0.0  # the read lips move as much as real speakers' (model card); the
-# motion model alone (lip_reading=0) was measured at 0.5
-DEFAULT_CFG_CONTROL = 0.5
-DEFAULT_BLINK_RATE = 15.0  # = blinks.DEFAULT_RATE, per minute
-DEFAULT_LIP_READING = 1.0  # lips from recognised phones (lips.py); 0: the model's own
-DEFAULT_LIP_WORDS = True  # offline, also read the English words heard (audio/words.py)
-LIP_LOOKAHEAD = 1  # frames the lip reader hears past a window: +40 ms of stream latency
-# each, and a streamed mouth closer to its sound (model card, "Lip reading"); at most:
-MAX_LIP_LOOKAHEAD = 25
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
-STREAM_STEPS = 4  # sampling steps when streaming: keeps hop-2 windows within real time
-FPS = 25.0
-SAMPLE_RATE = 16000
 TRAIN_HINT = ("train one with `vasa corpus build --hours 1 --out data/corpus` then "
               "`vasa train --corpus data/corpus --out checkpoints/vasa-motion-s` (see "
               "`vasa train --help`), or pass the directory of a trained checkpoint")
@@ -83,67 +72,10 @@ class TalkingFaceOutput:
 
             pipe("me.jpg", "speech.wav").save("outputs/talk.mp4")
         """
-        from .media import write_video
+        from .io.media import write_video
 
         return write_video(path, self.frames, self.fps, audio=self.audio,
                            sample_rate=self.sample_rate)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a call can set, checked once (see `TalkingFacePipeline.__call__`)."""
-
-    gaze: tuple[float, float] | None = None
-    distance: float | None = None
-    emotion: str | None = None
-    emotion_strength: float = 1.0
-    head_motion: float = 1.0
-    steps: int = DEFAULT_STEPS
-    cfg_audio: float = DEFAULT_CFG_AUDIO
-    cfg_control: float = DEFAULT_CFG_CONTROL
-    seed: int = 0
-    size: int = 512
-    crop: str = "face"
-    mark: bool = True
-    blink_rate: float = DEFAULT_BLINK_RATE
-    lip_reading: float = DEFAULT_LIP_READING
-    lip_words: bool = DEFAULT_LIP_WORDS
-    lip_lookahead: int = LIP_LOOKAHEAD
-
-    def __post_init__(self) -> None:
-        for name in ("cfg_audio", "cfg_control", "head_motion", "emotion_strength"):
-            if not np.isfinite(getattr(self, name)):
-                raise ValueError(f"{name} must be finite, got {getattr(self, name)}")
-        if self.head_motion < 0:
-            raise ValueError(f"head_motion must be >= 0, got {self.head_motion}")
-        if not 0.0 <= self.lip_reading <= 1.0:
-            raise ValueError(f"lip_reading must be in [0, 1], got {self.lip_reading}")
-        ahead = self.lip_lookahead
-        if (not isinstance(ahead, (int, np.integer)) or isinstance(ahead, bool)
-                or not 0 <= ahead <= MAX_LIP_LOOKAHEAD):
-            raise ValueError(f"lip_lookahead must be a whole number of frames in "
-                             f"[0, {MAX_LIP_LOOKAHEAD}], got {self.lip_lookahead}")
-        from .blinks import check_rate
-
-        check_rate(self.blink_rate)
-        if self.gaze is not None and np.asarray(self.gaze).shape != (2,):
-            raise ValueError(f"gaze must be two angles (yaw, pitch) in degrees, got {self.gaze}")
-
-    def controls(self):
-        """The generator's `Controls` (ValueError for an unknown emotion, lists the valid)."""
-        from .motion import Controls
-
-        return Controls(self.gaze, self.distance, self.emotion, self.emotion_strength)
-
-    def cfg_scales(self) -> dict[str, object]:
-        """Guidance per condition; a control left unset is not guided (sampling.cfg). The
-        audio guides the articulators only (`latent.ARTICULATION`, a (D,) scale): on the
-        whole motion it also doubles the head's swing (model card, "Guidance")."""
-        from .latent import ARTICULATION, motion_mask
-
-        control = self.cfg_control
-        return {"audio": self.cfg_audio * motion_mask(ARTICULATION), "gaze": control,
-                "distance": control, "emotion": control}
 
 
 @dataclass
@@ -206,15 +138,7 @@ class TalkingFacePipeline:
 
         return save_pretrained(self.model, directory)
 
-    def __call__(self, image, audio, *, gaze: tuple[float, float] | None = None,
-                 distance: float | None = None, emotion: str | None = None,
-                 emotion_strength: float = 1.0, head_motion: float = 1.0,
-                 steps: int = DEFAULT_STEPS, cfg_audio: float = DEFAULT_CFG_AUDIO,
-                 cfg_control: float = DEFAULT_CFG_CONTROL, seed: int = 0, size: int = 512,
-                 crop: str = "face", mark: bool = True, blink_rate: float = DEFAULT_BLINK_RATE,
-                 lip_reading: float = DEFAULT_LIP_READING,
-                 lip_words: bool = DEFAULT_LIP_WORDS,
-                 lip_lookahead: int = LIP_LOOKAHEAD) -> TalkingFaceOutput:
+    def __call__(self, image, audio, **options) -> TalkingFaceOutput:
         """Animate `image` (path, encoded image bytes, (H, W, 3) uint8 array or PIL image)
         speaking `audio` (path, encoded audio-file bytes or (array, sample_rate));
         T = ceil(seconds * 25) frames.
@@ -223,33 +147,16 @@ class TalkingFacePipeline:
             out = pipe(upload_bytes, (samples, 44100), size=256, crop="full")
             out.frames.shape                                # (T, 256, W, 3) uint8
 
-        gaze: main gaze (yaw, pitch) in degrees, the eyes' angles in the head (latent.py
-        axes: yaw > 0 towards the image's right, pitch > 0 up); None keeps the portrait's
-        own. distance: head distance as a log-scale offset from the portrait's own (+0.1:
-        face ~10.5 % larger, nearer); None lets the model choose.
-        emotion: one of motion.EMOTIONS, scaled by emotion_strength; None: from the voice.
-        head_motion: scale of the generated head movement (0: the portrait's own pose).
-        steps, cfg_audio, cfg_control (guidance of gaze, distance and emotion), seed:
-        sampling. size, crop: renderer output ("face": size x size; "full": the portrait).
-        mark: stamp the visible "AI-generated" label. blink_rate: blinks per minute, the
-        model's own included (`blinks.py`; 0 adds none). lip_reading: how far the jaw and
-        lips follow the phones a real-speech recogniser hears (`lips.py`; 1: exactly, 0: the
-        motion model's own mouth, which follows real voices less well). lip_words: the
-        reader also hears English words (`audio/words.py`; a stream hears phones only).
-        lip_lookahead: frames of audio the reader hears past each window before reading
-        it; in a stream each costs 40 ms of latency and brings the mouth closer to its
-        sound (1: about 5 frames late, 4: about 2; model card). Bad input raises ValueError.
+        `options` are the generation controls (`settings.Settings`, listed below); bad input
+        raises ValueError, an unknown option TypeError.
         """
-        settings = Settings(gaze, distance, emotion, emotion_strength, head_motion, steps,
-                            cfg_audio, cfg_control, seed, size, crop, mark, blink_rate,
-                            lip_reading, lip_words, lip_lookahead)
         from .audio import load_audio
 
+        settings = Settings.of(options)
         wave = load_audio(audio)
-        settings.controls()
-        face = self._face(image, size, crop)
+        face = self._face(image, settings.size, settings.crop)
         motion = self._generate(wave, face.latent.motion0().values[0], settings)
-        frames = np.concatenate(list(_render(face, motion, mark)))
+        frames = np.concatenate(list(_render(face, motion, settings.mark)))
         return TalkingFaceOutput(frames, FPS, wave, motion)
 
     def motion(self, audio, *, image=None, **options) -> Motion:
@@ -264,9 +171,8 @@ class TalkingFacePipeline:
         """
         from .audio import load_audio
 
-        settings = Settings(**options)
+        settings = Settings.of(options)
         wave = load_audio(audio)
-        settings.controls()
         if image is None:
             return self._generate(wave, None, settings)
         face = self._face(image, settings.size, settings.crop)
@@ -301,7 +207,7 @@ class TalkingFacePipeline:
 
             frames = pipe.drive("me.jpg", face.analyze_video("actor.mp4"))
         """
-        from .retarget import Retarget
+        from .animate.retarget import Retarget
 
         own = self.analyze(image, size, crop).motion0().values[0]
         rest = np.median(motion.values, axis=0)
@@ -314,14 +220,15 @@ class TalkingFacePipeline:
         """Sample motion for a 16 kHz wave (N,) and retarget it onto `own` (D,) (None: the
         model's rest state, i.e. no retargeting but the head_motion scale)."""
         from .audio import features
-        from .blinks import BlinkProcess
         from .motion import sample_motion
+        from .motion.blinks import BlinkProcess
+        from .motion.conditions import Controls, guidance_scales
 
         retarget = self._retarget(own, settings)
         feats = features(wave)
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
-        generated = sample_motion(self.model, feats, settings.controls(),
-                                  steps=settings.steps, cfg_scales=settings.cfg_scales(),
+        generated = sample_motion(self.model, feats, Controls.of(settings),
+                                  steps=settings.steps, cfg_scales=guidance_scales(settings),
                                   seed=settings.seed, init_motion=retarget.reference[None],
                                   lips=_lip_reader(settings, wave, settings.lip_words),
                                   lip_strength=settings.lip_reading)
@@ -343,19 +250,17 @@ class TalkingFacePipeline:
                 show(frames[0])                             # (256, 256, 3) uint8
         """
         from .motion import stream_motion
+        from .motion.blinks import BlinkProcess
+        from .motion.conditions import Controls, guidance_scales
 
         hop = max(STREAM_HOP, self.model.config.min_window) if hop is None else hop
-        options.setdefault("steps", STREAM_STEPS)
-        from .blinks import BlinkProcess
-
-        settings = Settings(**options)
-        settings.controls()
+        settings = Settings.of({"steps": STREAM_STEPS, **options})
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
         face = self._face(image, settings.size, settings.crop)
         retarget = self._retarget(face.latent.motion0().values[0], settings)
         motion = functools.partial(
-            stream_motion, self.model, controls=settings.controls(), hop=hop,
-            steps=settings.steps, cfg_scales=settings.cfg_scales(), seed=settings.seed,
+            stream_motion, self.model, controls=Controls.of(settings), hop=hop,
+            steps=settings.steps, cfg_scales=guidance_scales(settings), seed=settings.seed,
             init_motion=retarget.reference[None], lip_strength=settings.lip_reading)
         _warm_up(face, motion, hop, settings)
         heard: list[np.ndarray] = []  # feature chunks the motion has not yet caught up with
@@ -368,9 +273,10 @@ class TalkingFacePipeline:
     def _retarget(self, own: np.ndarray | None, settings: Settings):
         """The `retarget.Retarget` of one call. `own` None: the model's mean, which makes
         the mapping the identity at head_motion = 1 (pose deviations still scale)."""
-        from .retarget import Retarget
+        from .animate.retarget import Retarget
+        from .motion.conditions import Controls
 
-        controls = settings.controls()
+        controls = Controls.of(settings)
         mean = self.model.motion_mean.detach().cpu().numpy()
         return Retarget(mean if own is None else own, mean, controls.gaze, controls.distance,
                         controls.emotion is not None, settings.head_motion)
@@ -378,7 +284,7 @@ class TalkingFacePipeline:
     def _face(self, image, size: int, crop: str) -> _Face:
         """Analyse and set up a renderer for `image`; the last portrait is cached."""
         from .face import analyze_image
-        from .media import load_image
+        from .io.media import load_image
         from .render import Renderer
 
         pixels = load_image(image)
@@ -390,13 +296,11 @@ class TalkingFacePipeline:
 
 
 def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterator[np.ndarray]:
-    """(B <= batch, H, W, 3) uint8 batches of `motion`, with the visible mark if `mark`
-    and always the invisible watermark (`watermark.embed`, on top of the mark)."""
-    from .mark import add_visible_mark
-    from .watermark import embed
+    """(B <= batch, H, W, 3) uint8 batches of `motion`, marked (`provenance.stamp`: the
+    visible label if `mark`, the invisible watermark always)."""
+    from .provenance.stamp import stamped
 
-    for frames in face.renderer.render_iter(motion, batch):
-        yield embed(add_visible_mark(frames) if mark else frames)
+    return stamped(face.renderer.render_iter(motion, batch), mark)
 
 
 def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,
@@ -419,7 +323,7 @@ def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words: bool 
     if settings.lip_reading == 0:
         return None
     from .audio.words import recognise_words
-    from .lips import LipReader
+    from .motion.lips import LipReader
 
     reader = LipReader(int(settings.lip_lookahead), recognise_words(wave) if words else None)
     if wave is not None:
@@ -458,3 +362,21 @@ def _stream_features(chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
     for chunk in chunks:
         yield stream.push(np.asarray(chunk, np.float32))
     yield stream.flush()
+
+
+def _document_controls() -> None:
+    """Give `__call__`, `motion` and `stream` the controls table as signature and docs, so
+    `help(pipe)` and editors list every control with its default."""
+    import inspect
+
+    def arg(name: str) -> inspect.Parameter:
+        return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+    listed = "\n        Controls (`settings.Settings`):\n" + describe().replace("    ", " " * 8)
+    cls = TalkingFacePipeline
+    cls.__call__.__signature__ = signature(arg("self"), arg("image"), arg("audio"))
+    cls.__call__.__doc__ += listed
+    cls.motion.__doc__ += listed
+
+
+_document_controls()

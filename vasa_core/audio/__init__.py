@@ -11,7 +11,7 @@ statistics (normalise.py) so that gain, microphone and voice do not matter. One 
 code path computes them, offline and streaming alike, with 12 ms of look-ahead.
 """
 from .features import FEATURE_DIM, LOOKAHEAD_SAMPLES, StreamingFeatures, features
-from .grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME, num_frames
+from ..grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME, num_frames
 from .load import MAX_SECONDS, load_audio
 
 __all__ = ["FEATURE_DIM", "FPS", "LOOKAHEAD_SAMPLES", "MAX_SECONDS", "SAMPLES_PER_FRAME",

@@ -47,7 +47,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .grid import SAMPLE_RATE, SAMPLES_PER_FRAME, num_frames
+from ..grid import SAMPLE_RATE, SAMPLES_PER_FRAME, num_frames
 from .normalise import RunningNormaliser
 from .pitch import yin
 from .spectrum import N_MELS, WINDOW, log_mel, power_spectrum, to_db

@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import firwin, kaiserord, resample_poly
 
-from ..limits import LIMITS
-from .grid import SAMPLE_RATE
+from ..io.limits import LIMITS
+from ..grid import SAMPLE_RATE
 
 MAX_SECONDS = LIMITS.max_audio_seconds
 MAX_CHANNELS = 64  # more columns than this means the array is (channels, samples)

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .grid import FPS
+from ..grid import FPS
 
 TIME_CONSTANT_S = 4.0
 PEAK_RELEASE_DB_PER_S = 1.0

@@ -33,7 +33,7 @@ import os
 
 import numpy as np
 
-from .grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME
+from ..grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME
 from .normalise import RunningNormaliser
 
 Phone = tuple[str, float, float]  # (ARPAbet phone or SIL / +NSN+ ..., start_s, end_s)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grid import SAMPLE_RATE
+from ..grid import SAMPLE_RATE
 
 WINDOW = 400  # 25 ms
 N_FFT = 512

@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from .grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME
+from ..grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME
 from .phones import DECODER_FRAMES_PER_S, Phone, SpeechLevel
 
 MAX_PIECE_S = 30.0

@@ -30,7 +30,7 @@ def add_detect(commands) -> None:
 
 
 def _detect(args: argparse.Namespace) -> int:
-    from ..watermark import THRESHOLD, detect_video
+    from ..provenance.watermark import THRESHOLD, detect_video
 
     status = 0
     for path in args.videos:

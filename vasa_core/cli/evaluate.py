@@ -34,7 +34,7 @@ def add_eval(commands) -> None:
 
 def _eval(args: argparse.Namespace) -> int:
     from ..eval import evaluate_controls, evaluate_speech, evaluate_video, summarize_videos
-    from ..examples import example_portrait_path
+    from ..io.examples import example_portrait_path
 
     if args.controls and not args.audio:
         raise ValueError("--controls needs --audio PATH (the speech that drives every command)")

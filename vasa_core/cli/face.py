@@ -8,7 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from .common import add_render_options, positive_float
+from ..grid import FPS
+from .common import positive_float
+from .options import add_render_options
 
 
 def add_animate(commands) -> None:
@@ -49,12 +51,11 @@ def add_analyze(commands) -> None:
 
 
 def _animate(args: argparse.Namespace) -> int:
-    from ..arkit import motion_from_csv
-    from ..examples import example_portrait_path
-    from ..mark import add_visible_mark
-    from ..media import load_image, write_video
-    from ..tour import tour_motion
-    from ..watermark import embed
+    from ..io.arkit import motion_from_csv
+    from ..io.examples import example_portrait_path
+    from ..animate.tour import tour_motion
+    from ..io.media import load_image, write_video
+    from ..provenance.stamp import stamped
 
     image_path = args.image or example_portrait_path()
     image = load_image(image_path)
@@ -64,23 +65,20 @@ def _animate(args: argparse.Namespace) -> int:
 
     latent = analyze_image(image)
     if motion is None:
-        motion = tour_motion(latent.motion0(), fps=args.fps or 25.0,
+        motion = tour_motion(latent.motion0(), fps=args.fps or FPS,
                              seconds_per_move=args.seconds_per_move)
     print(f"rendering {len(motion)} frames ({motion.duration:.1f} s at {motion.fps:g} fps) "
           f"of {image_path}", file=sys.stderr)
     batches = Renderer(latent, size=args.size, crop=args.crop).render_iter(motion)
-    if not args.no_mark:
-        batches = (add_visible_mark(batch) for batch in batches)
-    batches = (embed(batch) for batch in batches)  # the invisible watermark, always
-    print(write_video(args.out, batches, motion.fps))
+    print(write_video(args.out, stamped(batches, args.mark), motion.fps))
     return 0
 
 
 def _analyze(args: argparse.Namespace) -> int:
     if args.video is not None:
         return _analyze_video(args)
-    from ..examples import example_portrait_path
-    from ..media import load_image
+    from ..io.examples import example_portrait_path
+    from ..io.media import load_image
 
     image_path = args.image or example_portrait_path()
     image = load_image(image_path)
@@ -94,7 +92,7 @@ def _analyze(args: argparse.Namespace) -> int:
 def _analyze_video(args: argparse.Namespace) -> int:
     if args.out is None:
         raise ValueError("analyze --video needs --out FILE.csv for the motion")
-    from ..arkit import motion_to_csv
+    from ..io.arkit import motion_to_csv
     from ..face import analyze_video
 
     motion = analyze_video(args.video)

@@ -7,8 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_render_options
-from .options import add_generation_options, generation_options, load_pipeline
+from .options import (add_generation_options, add_render_options, generation_options,
+                      load_pipeline, render_options)
 
 
 _GENERATE_EPILOG = """examples:
@@ -21,10 +21,9 @@ manifest (CSV with a header, or JSON Lines: one object per line):
   alice.jpg,hello.wav,alice.mp4,happy,1
   bob.png,speech/intro.mp3,,,2
   Required: image, audio (relative to the manifest's folder). Optional: out (relative to
-  --out-dir; default <audio name>.mp4) and per-row emotion, emotion_strength, gaze_yaw,
-  gaze_pitch, distance, head_motion, steps, seed, blink_rate, lip_reading, lip_words,
-  lip_lookahead, cfg_audio, cfg_control, size, crop, mark; an empty cell takes the command
-  line's value. Written paths are printed on stdout, failing rows on stderr.
+  --out-dir; default <audio name>.mp4) and one column per control:
+  {columns}; an empty cell takes the command line's value.
+  Written paths are printed on stdout, failing rows on stderr.
 
 exit status: 0 every video written; 1 some rows failed (the others are written);
 2 bad input (single mode) or an unreadable manifest (batch).
@@ -32,10 +31,15 @@ exit status: 0 every video written; 1 some rows failed (the others are written);
 
 
 def add_generate(commands) -> None:
+    from textwrap import fill
+
+    from .batch import OPTION_TYPES
+
+    columns = fill(", ".join(OPTION_TYPES), width=86, subsequent_indent="  ")
     p = commands.add_parser(
         "generate", help="a talking-face video of a portrait speaking an audio clip (or a "
                          "batch from a manifest)",
-        epilog=_GENERATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_GENERATE_EPILOG.format(columns=columns), formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Animate a portrait with motion generated from speech (head pose, lips, "
                     "expressions, gaze) and write an mp4 with the sound. With --manifest, "
                     "one video per row; under `accelerate launch` the rows are split "
@@ -73,7 +77,7 @@ def add_motion(commands) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from ..examples import example_portrait_path
+    from ..io.examples import example_portrait_path
 
     if args.manifest is not None:
         return _generate_batch(args)
@@ -84,8 +88,7 @@ def _generate(args: argparse.Namespace) -> int:
         raise ValueError("give --audio PATH (one video) or --manifest M --out-dir DIR (batch)")
     image = args.image or example_portrait_path()
     pipe = load_pipeline(args.checkpoint)
-    output = pipe(image, args.audio, **generation_options(args), size=args.size,
-                  crop=args.crop, mark=not args.no_mark)
+    output = pipe(image, args.audio, **generation_options(args), **render_options(args))
     print(f"rendered {len(output.frames)} frames ({len(output.frames) / output.fps:.1f} s) "
           f"of {image}", file=sys.stderr)
     print(output.save(args.out))
@@ -94,7 +97,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _generate_batch(args: argparse.Namespace) -> int:
     """One video per manifest row; this process's share of the rows under Accelerate."""
-    from ..batch import read_manifest, run_batch
+    from .batch import read_manifest, run_batch
 
     if args.out_dir is None:
         raise ValueError("--manifest needs --out-dir DIR for the videos")
@@ -111,8 +114,7 @@ def _generate_batch(args: argparse.Namespace) -> int:
     with state.split_between_processes(rows) as mine:
         mine = list(mine)
     pipe = load_pipeline(args.checkpoint, device=str(state.device))
-    defaults = dict(generation_options(args), size=args.size, crop=args.crop,
-                    mark=not args.no_mark)
+    defaults = {**generation_options(args), **render_options(args)}
     several = state.num_processes > 1
     result = run_batch(pipe, mine, defaults, progress=not args.no_progress,
                        position=state.process_index if several else 0,
@@ -128,7 +130,7 @@ def _generate_batch(args: argparse.Namespace) -> int:
 
 
 def _motion(args: argparse.Namespace) -> int:
-    from ..arkit import motion_to_csv
+    from ..io.arkit import motion_to_csv
 
     motion = load_pipeline(args.checkpoint).motion(args.audio, image=args.image,
                                                **generation_options(args))

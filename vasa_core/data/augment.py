@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, fftconvolve, sosfilt
 
-from .signals import smooth_noise
+from ..teacher.signals import smooth_noise
 
 NOISES = ("white", "pink", "brown", "babble")
 

@@ -38,12 +38,12 @@ from safetensors.numpy import save_file
 
 from ..latent import MOTION_NAMES, Motion
 from .augment import AugmentConfig, augment
-from .emotion import EMOTIONS
-from .festival import FestivalVoice, available_voices, synthesize_festival
-from .singing import singing
-from .teacher import Labels, TeacherConfig, teach
-from .text import random_text
-from .tts import LANGUAGES, MODEL_RATE, Voice, synthesize
+from ..teacher.emotion import EMOTION_STYLES
+from ..speech.festival import FestivalVoice, available_voices, synthesize_festival
+from ..speech.singing import singing
+from ..teacher.rules import Labels, TeacherConfig, teach
+from ..speech.text import random_text
+from ..speech.tts import LANGUAGES, MODEL_RATE, Voice, synthesize
 
 MANIFEST = "manifest.json"
 FORMAT = "vasa-synthetic-v1"
@@ -126,7 +126,7 @@ def generate_clip(rng: np.random.Generator, config: CorpusConfig = CorpusConfig(
         utt, voice = _speech(rng, config, target)
     emotion, strength = "neutral", 0.0
     if rng.random() < config.emotion_p:
-        emotion = str(rng.choice([e for e in EMOTIONS if e != "neutral"]))
+        emotion = str(rng.choice([e for e in EMOTION_STYLES if e != "neutral"]))
         strength = float(rng.uniform(*config.emotion_strength))
     motion, labels = teach(utt, rng, emotion, strength, config.teacher)
     audio, applied = utt.wave, {}
@@ -250,7 +250,7 @@ def build_corpus(out_dir: str | Path, hours: float, seed: int = 0,
 
 
 def _festival_voices(languages: tuple[str, ...]) -> tuple[str, ...]:
-    from .festival import VOICES
+    from ..speech.festival import VOICES
 
     voices = tuple(v for v in available_voices() if VOICES[v][0] in languages)
     if not voices:

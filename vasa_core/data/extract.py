@@ -34,7 +34,7 @@ import numpy as np
 from ..audio import SAMPLE_RATE, SAMPLES_PER_FRAME as HOP, load_audio
 from ..latent import GAZE_SLICE, MOTION_DIM, POSE_SLICE, Motion
 from .corpus import MANIFEST, Clip, write_manifest, write_shard
-from .teacher import FPS, GAZE_LIMIT_DEG, POSE_LIMITS, Labels
+from ..teacher.rules import FPS, GAZE_LIMIT_DEG, POSE_LIMITS, Labels
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv", ".avi")
 LANGUAGE = "unknown"  # real clips come without a transcript or a language tag
@@ -68,7 +68,7 @@ def _track(path: Path, config: ExtractConfig) -> tuple[np.ndarray, np.ndarray, f
     """(rows (F, 40) float32, NaN where no face; cuts (F,) bool, True where a new shot
     starts; fps) of the first `max_seconds` of a video, decoded one frame at a time."""
     from ..face.analyze import FaceDetector, detect_and_fit, motion_from_fits
-    from ..media import iter_video
+    from ..io.media import iter_video
 
     frames, fps = iter_video(path)
     detector = FaceDetector(static=False)  # fresh tracking state for every video
@@ -110,7 +110,7 @@ def _runs(ok: np.ndarray, cuts: np.ndarray, min_frames: int) -> list[tuple[int, 
 def _on_grid(rows: np.ndarray, fps: float) -> np.ndarray:
     """(n, 40) rows at the video's `fps` -> (T, 40) on the 25 fps grid (linear, every
     dimension), pose and gaze clipped to the ranges the teacher writes."""
-    from ..eval import resample  # the metrics' own 1-D resampler, column by column
+    from ..grid import resample  # column by column
 
     grid = np.stack([resample(col, fps, FPS) for col in rows.T.astype(np.float64)], 1)
     grid[:, POSE_SLICE] = np.clip(grid[:, POSE_SLICE], POSE_LIMITS[:, 0], POSE_LIMITS[:, 1])

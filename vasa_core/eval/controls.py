@@ -150,7 +150,7 @@ def emotion_report(pipe, portrait, wave: np.ndarray, seed: int,
     right way by more than MOVED (an unchanged reading does not count), their deltas; also
     the cosine of the rendered motion's own change (the model alone).
     Returns {"mean_cosine", "mean_sign_fraction", "per_emotion": {name: {...}}}."""
-    from ..data.emotion import EMOTIONS
+    from ..teacher.emotion import EMOTION_STYLES
 
     keep = np.array([n not in SPEECH_DRIVEN for n in EXPRESSION_NAMES])
     shape = pipe.analyze(portrait, SIZE, CROP).identity
@@ -160,7 +160,7 @@ def emotion_report(pipe, portrait, wave: np.ndarray, seed: int,
         _, measured, rendered = read_clip(pipe, portrait, wave, seed, shape, emotion=name)
         delta = (measured.expression.mean(0) - base.expression.mean(0))[keep]
         delta_rendered = (rendered.expression.mean(0) - base_rendered.expression.mean(0))[keep]
-        offset = EMOTIONS[name].scaled(1.0)[0][keep]
+        offset = EMOTION_STYLES[name].scaled(1.0)[0][keep]
         main = np.abs(offset) >= min_offset
         expected = np.where(main, offset, 0.0)
         names = np.array(EXPRESSION_NAMES)[keep][main]

@@ -21,17 +21,16 @@ The face analyzer re-reads frames, generated or real:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 
 from ..face import topology as T
 from ..face.analyze import default_detector, detect_and_fit
+from ..grid import FPS, resample  # noqa: F401 (resample: re-exported)
 from ..latent import Motion
 
 MAX_LAG = 5  # frames (200 ms) searched for the AV offset
 BLINK_ON, BLINK_OFF = 0.5, 0.3
-FPS = 25.0
 _UPPER, _LOWER = T.LIPS_INNER_UPPER[4:7], T.LIPS_INNER_LOWER[4:7]
 
 
@@ -73,15 +72,6 @@ def log_energy(wave: np.ndarray, frames: int, samples_per_frame: int = 640) -> n
     padded[: len(wave)] = wave[: len(padded)]
     rms = np.sqrt(np.mean(padded.reshape(frames, samples_per_frame) ** 2, axis=1))
     return 20 * np.log10(rms + 1e-5)
-
-
-def resample(series: np.ndarray, fps: float, target_fps: float = FPS) -> np.ndarray:
-    """A per-frame series at `fps` linearly resampled onto the `target_fps` grid."""
-    if abs(fps - target_fps) < 1e-6:
-        return series
-    t = np.arange(len(series)) / fps
-    n = int(np.floor(t[-1] * target_fps)) + 1
-    return np.interp(np.arange(n) / target_fps, t, series)
 
 
 def lip_sync(generated: np.ndarray, real: np.ndarray, max_lag: int = MAX_LAG) -> dict:

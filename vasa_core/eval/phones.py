@@ -18,7 +18,7 @@ def teacher_opening(audio: np.ndarray, frames: int) -> np.ndarray:
     """(frames,) mouth opening of the teacher's rules on the recognised phones and words of
     16 kHz `audio`: jaw plus a quarter of each lower-lip drop, minus half the lip seal (the
     teacher's mouthClose holds the lips together however open the jaw is)."""
-    from ..lips import read_lips
+    from ..motion.lips import read_lips
 
     lips = read_lips(audio, frames, words=True)  # (frames, D)
     k = {n: lips[:, MOTION_INDEX[n]] for n in ("jawOpen", "mouthClose", "mouthLowerDownLeft",

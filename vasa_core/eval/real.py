@@ -35,7 +35,7 @@ def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
     readings on rendered lids are too noisy to count blinks on); join jitter; and, with
     `references`, the four reference r's."""
     from ..audio import SAMPLE_RATE, load_audio
-    from ..media import read_video
+    from ..io.media import read_video
 
     frames, fps = read_video(video, max_frames=int(max_seconds * 30))
     fits = track(frames)  # one MediaPipe pass serves both measures of the real video

@@ -13,6 +13,7 @@ from typing import Iterable
 import cv2
 import numpy as np
 
+from ..grid import FPS
 from ..latent import EXPRESSION_NAMES, FaceLatent, Motion
 from .detector import NO_FACE_HELP, FaceDetector
 from .fit import FaceFit, fit_landmarks, rest_from_fit
@@ -75,7 +76,7 @@ def analyze_image(image, detector: FaceDetector | None = None) -> FaceLatent:
 
     Raises ValueError with advice when no face is found. With several faces the largest wins.
     """
-    from ..media import load_image
+    from ..io.media import load_image
 
     image = load_image(image)
     detector = detector or default_detector()
@@ -92,7 +93,7 @@ def analyze_image(image, detector: FaceDetector | None = None) -> FaceLatent:
         face_box=tuple(int(round(v)) for v in box))
 
 
-def analyze_frames(frames: Iterable[np.ndarray], fps: float = 25.0, tracking: bool = False,
+def analyze_frames(frames: Iterable[np.ndarray], fps: float = FPS, tracking: bool = False,
                    detector: FaceDetector | None = None,
                    shape: np.ndarray | None = None) -> Motion:
     """Motion (T, D) of the largest face in each RGB frame (see `motion_from_fits`),
@@ -118,7 +119,7 @@ def motion_from_fits(found: list[tuple[FaceFit, np.ndarray, tuple] | None],
 
 def analyze_video(path, max_frames: int | None = None) -> Motion:
     """Motion of a talking-face video, one row per frame, at the video's frame rate."""
-    from ..media import read_video
+    from ..io.media import read_video
 
     frames, fps = read_video(path, max_frames=max_frames)
     return analyze_frames(frames, fps=fps, tracking=True)

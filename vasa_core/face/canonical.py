@@ -55,8 +55,8 @@ def symmetrise(points: np.ndarray, perm: np.ndarray) -> np.ndarray:
 
 
 def build() -> dict[str, np.ndarray]:
-    from ..media import load_image
-    from ..examples import example_portrait_path
+    from ..io.media import load_image
+    from ..io.examples import example_portrait_path
     from .detector import FaceDetector
 
     det = FaceDetector().detect(load_image(example_portrait_path()))

@@ -32,13 +32,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..latent import MOTION_DIM, Motion
+from ..latent import ARTICULATION, MOTION_DIM, Motion, motion_mask
+from ..settings import EMOTIONS, Settings
 
-# The eight classes of AffectNet (Mollahosseini et al. 2017): Ekman's six basic emotions
-# plus neutral and contempt. Small on purpose: each needs labelled training clips.
-EMOTIONS: tuple[str, ...] = (
-    "neutral", "happy", "sad", "surprised", "fearful", "disgusted", "angry", "contempt",
-)
 EMOTION_INDEX: dict[str, int] = {e: i for i, e in enumerate(EMOTIONS)}
 
 # Column order of `Conditions.present`; also the names `cfg` scales are keyed by.
@@ -67,6 +63,22 @@ class Controls:
             raise ValueError(f"unknown emotion {self.emotion!r}; choose from {EMOTIONS}")
         if not np.isfinite(self.emotion_strength):
             raise ValueError(f"emotion_strength must be finite, got {self.emotion_strength}")
+
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Controls":
+        """The controls a call's `Settings` asks for (its gaze, distance and emotion)."""
+        return cls(settings.gaze, settings.distance, settings.emotion,
+                   settings.emotion_strength)
+
+
+def guidance_scales(settings: Settings) -> dict[str, object]:
+    """`sampling.cfg`'s scales for a call's `Settings`; a control left unset is not guided.
+    The audio guides the articulators only (`latent.ARTICULATION`, a (D,) scale): on the
+    whole motion it also doubles the head's swing (docs/experiments.md, "Guidance")."""
+    control = settings.cfg_control
+    return {"audio": settings.cfg_audio * motion_mask(ARTICULATION), "gaze": control,
+            "distance": control, "emotion": control}
 
 
 def controls_from_motion(values: np.ndarray, mean_log_scale: float,

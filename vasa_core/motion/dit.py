@@ -50,6 +50,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..grid import FPS
 from ..audio.features import MEL_SLOPE, mel_block_map
 from ..audio.spectrum import N_MELS
 from ..latent import GAZE_SLICE, MOTION_DIM, MOTION_INDEX
@@ -77,7 +78,7 @@ class MotionDiTConfig:
     heads: int = 4
     mlp_ratio: float = 4.0
     dropout: float = 0.1
-    fps: float = 25.0
+    fps: float = FPS
     # Keep only the first `audio_lifter` cepstral coefficients of each log-mel block (the
     # smooth spectral envelope); 0 keeps the spectra whole. See `audio_projection`.
     audio_lifter: int = 0

@@ -12,20 +12,15 @@ box comes first and each second of video is a self-contained fragment, so player
 `ffmpeg -i`) can read the file while it grows, and a stream that is cut off leaves a
 playable file up to its last fragment. Sound is encoded up to the time of the last
 written frame, so the two tracks stay interleaved.
-
-`stream_file` feeds an audio file to `pipe.stream` in chunks, paced at real time like a
-microphone (or as fast as possible), writes what comes out, and measures the first-frame
-latency and the real-time factor.
 """
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+
+from ..grid import FPS, SAMPLE_RATE
 
 FRAGMENT_MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
 
@@ -34,7 +29,7 @@ class FragmentedMp4Writer:
     """Context manager writing a fragmented H.264 (+ AAC when `sample_rate` is given) mp4
     that is playable while it grows; see the module docstring."""
 
-    def __init__(self, path: str | Path, fps: float = 25.0, sample_rate: int | None = 16000,
+    def __init__(self, path: str | Path, fps: float = FPS, sample_rate: int | None = SAMPLE_RATE,
                  crf: int = 20, keyframe_seconds: float = 1.0) -> None:
         import av
 
@@ -153,88 +148,3 @@ class FramesDirWriter:
             Image.fromarray(frame).save(self.directory / f"frame_{self.frames_written:06d}.png",
                                         compress_level=1)
             self.frames_written += 1
-
-
-@dataclass
-class StreamStats:
-    """What `stream_file` measured. first_frame_s: from handing over the first audio chunk
-    to the first rendered frame. realtime_factor: audio seconds / wall seconds (paced
-    streams cannot exceed ~1; >= 1 without pacing means faster than real time).
-    compute_per_audio_s: wall time not spent waiting for paced audio, per second of audio
-    (< 1 keeps up with a live source)."""
-
-    frames: int
-    audio_s: float
-    wall_s: float
-    first_frame_s: float
-    waited_s: float
-
-    @property
-    def realtime_factor(self) -> float:
-        return self.audio_s / self.wall_s if self.wall_s > 0 else float("inf")
-
-    @property
-    def compute_per_audio_s(self) -> float:
-        return (self.wall_s - self.waited_s) / self.audio_s if self.audio_s > 0 else 0.0
-
-    def as_dict(self) -> dict:
-        return {"frames": self.frames, "audio_s": round(self.audio_s, 3),
-                "wall_s": round(self.wall_s, 3), "first_frame_ms": round(1000 * self.first_frame_s, 1),
-                "realtime_factor": round(self.realtime_factor, 3),
-                "compute_per_audio_s": round(self.compute_per_audio_s, 3)}
-
-
-def stream_file(pipe, image, audio, *, out: str | Path | None = None,
-                frames_dir: str | Path | None = None, paced: bool = True,
-                chunk_ms: float = 20.0, **options) -> StreamStats:
-    """Stream `audio` (anything `load_audio` takes) through `pipe.stream(image, ...)` in
-    `chunk_ms` chunks, paced at real time unless `paced` is False, writing a fragmented
-    mp4 with sound to `out` and/or PNG frames to `frames_dir` as the frames come.
-    `options` are `pipe.stream`'s. Returns the measurements.
-
-        stats = stream_file(pipe, "me.jpg", "speech.wav", out="live.mp4")
-        print(stats.first_frame_s, stats.realtime_factor)
-    """
-    from contextlib import ExitStack
-
-    from .audio import SAMPLE_RATE, load_audio
-
-    if out is None and frames_dir is None:
-        raise ValueError("give an output: an mp4 path and/or a folder for PNG frames")
-    if not chunk_ms > 0:
-        raise ValueError(f"chunk_ms must be positive, got {chunk_ms}")
-    wave = load_audio(audio)
-    chunk = max(1, int(SAMPLE_RATE * chunk_ms / 1000))
-    with ExitStack() as stack:
-        writers = []
-        if out is not None:
-            writers.append(stack.enter_context(FragmentedMp4Writer(out, 25.0, SAMPLE_RATE)))
-        if frames_dir is not None:
-            writers.append(stack.enter_context(FramesDirWriter(frames_dir)))
-        clock: dict[str, float] = {"waited": 0.0}
-
-        def microphone() -> Iterator[np.ndarray]:
-            start = clock["start"] = time.perf_counter()
-            for k, i in enumerate(range(0, len(wave), chunk)):
-                if paced:  # chunk k is "recorded" k * chunk_ms after the first
-                    delay = start + k * chunk_ms / 1000 - time.perf_counter()
-                    if delay > 0:
-                        time.sleep(delay)
-                        clock["waited"] += delay
-                piece = wave[i:i + chunk]
-                for writer in writers:
-                    writer.push_audio(piece)
-                yield piece
-
-        frames = 0
-        for batch in pipe.stream(image, microphone(), **options):
-            if frames == 0:
-                clock["first"] = time.perf_counter()
-            for writer in writers:
-                writer.add(batch)
-            frames += len(batch)
-    end = time.perf_counter()  # the mp4's last fragment included
-    if frames == 0:
-        raise ValueError("the stream produced no frames; is the audio long enough?")
-    return StreamStats(frames, len(wave) / SAMPLE_RATE, end - clock["start"],
-                       clock["first"] - clock["start"], clock["waited"])

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .latent import (AFFECT, ARTICULATION, EXPRESSION_SLICE, GAZE_SLICE, MOTION_DIM,
+from ..grid import FPS
+from ..latent import (AFFECT, ARTICULATION, EXPRESSION_SLICE, GAZE_SLICE, MOTION_DIM,
                      MOTION_INDEX, POSE_SLICE, Motion, motion_mask)
 
 
@@ -76,7 +77,7 @@ class Retarget:
             ref[GAZE_SLICE] = self.gaze
         return ref
 
-    def __call__(self, generated: np.ndarray, fps: float = 25.0) -> Motion:
+    def __call__(self, generated: np.ndarray, fps: float = FPS) -> Motion:
         """Generated motion (T, D) in the model's frame -> the portrait's Motion (T, D)."""
         g, own = np.asarray(generated, np.float32), np.asarray(self.own, np.float32)
         delta = g - self.reference  # (T, D)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .latent import EXPRESSION_NAMES, MOTION_DIM, MOTION_INDEX, Motion
+from ..latent import EXPRESSION_NAMES, MOTION_DIM, MOTION_INDEX, Motion
 
 # Apple's 52 ARKit blendshapes in Live Link Face column order (capitalised names).
 ARKIT_BLENDSHAPES: tuple[str, ...] = (

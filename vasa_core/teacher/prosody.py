@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .tts import Utterance
+from ..speech.tts import Utterance
 from .visemes import read_phoneme
 
 F0_RANGE = (60.0, 600.0)  # Hz, covers eSpeak's lowest male to highest female settings

@@ -6,11 +6,9 @@ A manifest is a CSV with a header row, or JSON Lines (one object per line; `.jso
     image, audio       required: paths, relative to the manifest's folder when not absolute
     out                optional: the mp4, relative to the output folder (default:
                        <audio stem>.mp4, with -<row> added when two rows would collide)
-    emotion, emotion_strength, gaze_yaw, gaze_pitch, distance, head_motion, steps, seed,
-    blink_rate, lip_reading, lip_words, lip_lookahead, cfg_audio, cfg_control, size, crop,
-    mark
-                       optional per-row generation options; an empty cell (CSV) or a
-                       missing key (JSON) takes the command line's value
+    one column per generation control (`settings.Settings`; gaze as gaze_yaw, gaze_pitch)
+                       optional per-row values; an empty cell (CSV) or a missing key
+                       (JSON) takes the command line's value
 
     image,audio,emotion,seed
     alice.jpg,hello.wav,happy,1
@@ -32,12 +30,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-OPTION_TYPES: dict[str, type] = {
-    "emotion": str, "emotion_strength": float, "gaze_yaw": float, "gaze_pitch": float,
-    "distance": float, "head_motion": float, "steps": int, "seed": int, "blink_rate": float,
-    "lip_reading": float, "lip_words": bool, "lip_lookahead": int, "cfg_audio": float,
-    "cfg_control": float, "size": int, "crop": str, "mark": bool,
+from ..settings import table
+
+# One column per control (`settings.Settings`), a tuple control one per part (gaze_yaw,
+# gaze_pitch): {column: (control, part index or None, scalar type)}.
+OPTION_COLUMNS: dict[str, tuple[str, int | None, type]] = {
+    (f"{name}_{part}" if spec.parts else name): (name, index if spec.parts else None, kind)
+    for name, (_, spec, kind) in table().items()
+    for index, part in enumerate(spec.parts or (None,))
 }
+OPTION_TYPES: dict[str, type] = {column: kind for column, (_, _, kind) in OPTION_COLUMNS.items()}
 COLUMNS = ("image", "audio", "out", *OPTION_TYPES)
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -141,20 +143,22 @@ def row_options(row: Row, defaults: dict) -> dict:
     """The pipeline keyword arguments of a row: `defaults` overridden by its own values
     (ValueError for a value of the wrong type)."""
     options = dict(defaults)
-    gaze = list(options.pop("gaze", None) or (None, None))
-    for name, value in row.options.items():
+    parts: dict[str, dict[int, object]] = {}  # a tuple control's parts given in this row
+    for column, value in row.options.items():
+        name, index, kind = OPTION_COLUMNS[column]
         try:
-            parsed = _parse(value, OPTION_TYPES[name])
+            parsed = _parse(value, kind)
         except (TypeError, ValueError) as err:
-            raise ValueError(f"{name} = {value!r} is not a valid "
-                             f"{OPTION_TYPES[name].__name__}") from err
-        if name in ("gaze_yaw", "gaze_pitch"):
-            gaze[name == "gaze_pitch"] = parsed
-        else:
+            raise ValueError(f"{column} = {value!r} is not a valid {kind.__name__}") from err
+        if index is None:
             options[name] = parsed
-    if (gaze[0] is None) != (gaze[1] is None):
-        raise ValueError("give both gaze_yaw and gaze_pitch, or neither")
-    options["gaze"] = None if gaze[0] is None else (gaze[0], gaze[1])
+        else:
+            parts.setdefault(name, {})[index] = parsed
+    for name, given in parts.items():
+        names = [f"{name}_{part}" for part in table()[name][1].parts]
+        if len(given) != len(names):
+            raise ValueError(f"give all of {' and '.join(names)}, or none")
+        options[name] = tuple(given[i] for i in range(len(names)))
     return options
 
 

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio.features import LEVEL
-from .data.eyes import BlinkConfig, blink_shape
-from .latent import MOTION_INDEX
+from ..grid import FPS
+from ..audio.features import LEVEL
+from ..teacher.eyes import BlinkConfig, blink_shape
+from ..latent import MOTION_INDEX
+from ..settings import check
 
-DEFAULT_RATE = 15.0  # blinks per minute (adults in conversation: 15-20)
-MAX_RATE = 60.0
 BLINK_SEEN = 0.5  # a generated eyeBlink above this is the model's own blink
 QUIET_BELS = -2.0  # audio level (bels below the running speech level) counted as a pause
 PAUSE_SHARE = 0.2  # share of quiet frames the hazard is normalised for
@@ -37,10 +37,9 @@ _EYES = [MOTION_INDEX["eyeBlinkLeft"], MOTION_INDEX["eyeBlinkRight"]]
 
 
 def check_rate(rate_per_min: float) -> float:
-    """The rate as a float; ValueError unless it is a number in [0, MAX_RATE]."""
-    if not (np.isfinite(rate_per_min) and 0.0 <= rate_per_min <= MAX_RATE):
-        raise ValueError(f"blink_rate must be between 0 and {MAX_RATE:g} blinks per minute, "
-                         f"got {rate_per_min}")
+    """The rate as a float; ValueError unless it fits the blink_rate control
+    (`settings.Settings`: a number in [0, MAX_BLINK_RATE])."""
+    check("blink_rate", rate_per_min)
     return float(rate_per_min)
 
 
@@ -69,7 +68,7 @@ class BlinkProcess:
     frame and its audio features (n, F); returns a copy with the eyeBlink dims raised.
     """
 
-    def __init__(self, rate_per_min: float, seed: int, fps: float = 25.0,
+    def __init__(self, rate_per_min: float, seed: int, fps: float = FPS,
                  config: BlinkConfig = BlinkConfig()) -> None:
         self.rate, self.seed, self.fps, self.config = check_rate(rate_per_min), seed, fps, config
         self.dead = int(round(config.refractory * fps))  # frames

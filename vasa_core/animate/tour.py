@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .latent import EXPRESSION_NAMES, MOTION_INDEX, Motion
+from ..grid import FPS
+from ..latent import EXPRESSION_NAMES, MOTION_INDEX, Motion
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ TOUR_MOVES: tuple[Move, ...] = (
 )
 
 
-def tour_motion(start: Motion, fps: float = 25.0, seconds_per_move: float = 1.2,
+def tour_motion(start: Motion, fps: float = FPS, seconds_per_move: float = 1.2,
                 moves: Iterable[Move] = TOUR_MOVES) -> Motion:
     """The tour from the first frame of `start`: (sum of moves + 1 closing frame, D)."""
     if len(start) == 0:

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..grid import SAMPLE_RATE
+
 BENCH_TEXT = ("Hello, and thank you for coming. Today I want to tell you a short story "
               "about a portrait that learned to speak. It listened to voices in many "
               "languages, and slowly it found the rhythm of the words, the pauses and the "
@@ -37,15 +39,15 @@ def speech_file(directory: str | Path, seconds: float) -> tuple[Path, str]:
     """(a `seconds`-long 16 kHz wav in `directory`, where its speech came from)."""
     import wave as wavfile
 
-    from .audio import SAMPLE_RATE, load_audio
-    from .examples import shared_assets_dir
+    from ..audio import SAMPLE_RATE, load_audio
+    from ..io.examples import shared_assets_dir
 
     assets = shared_assets_dir()
     shared = assets / "speech" / "musetalk_eng_first30s.wav" if assets else None
     if shared is not None and shared.is_file():
         samples, source = load_audio(shared, first_seconds=seconds), str(shared.name)
     else:
-        from .data.tts import synthesize
+        from ..speech.tts import synthesize
 
         samples, source = synthesize(BENCH_TEXT, sample_rate=SAMPLE_RATE).wave, "eSpeak NG"
     n = int(round(seconds * SAMPLE_RATE))
@@ -70,9 +72,11 @@ def end_to_end(pipe=None, image=None, *, seconds: float = 10.0, size: int = 512,
     """
     import torch
 
-    from .audio import load_audio
-    from .examples import example_portrait_path
-    from .pipeline import DEFAULT_STEPS, FPS, TalkingFaceOutput, TalkingFacePipeline
+    from ..audio import load_audio
+    from ..io.examples import example_portrait_path
+    from ..grid import FPS
+    from ..pipeline import TalkingFaceOutput, TalkingFacePipeline
+    from ..settings import DEFAULT_STEPS
 
     if not seconds > 0:
         raise ValueError(f"seconds must be positive, got {seconds}")
@@ -99,14 +103,14 @@ def end_to_end(pipe=None, image=None, *, seconds: float = 10.0, size: int = 512,
         lap("load")
         pipe.analyze(image, size)
         lap("analysis")
-        motion = pipe.motion((wave, 16000), image=image, steps=steps, seed=seed, size=size)
+        motion = pipe.motion((wave, SAMPLE_RATE), image=image, steps=steps, seed=seed, size=size)
         lap("motion")
         frames = pipe.render(image, motion, size=size)
         lap("render")
         TalkingFaceOutput(frames, FPS, wave, motion).save(target)
         lap("encode")
         wall = time.perf_counter() - began
-    audio_s = len(wave) / 16000
+    audio_s = len(wave) / SAMPLE_RATE
     return {
         "seconds_of_audio": round(audio_s, 3), "frames": len(frames),
         "size": f"{frames.shape[2]}x{frames.shape[1]}", "steps": steps,

@@ -36,8 +36,10 @@ from typing import NamedTuple
 import numpy as np
 from scipy.signal import resample_poly
 
+from ..grid import SAMPLE_RATE
+
 NATIVE_RATE = 22050  # eSpeak NG's output rate (Hz)
-MODEL_RATE = 16000  # what the rest of vasa_core consumes (audio.py)
+MODEL_RATE = SAMPLE_RATE  # what the rest of vasa_core consumes
 
 # wordfreq language code -> eSpeak NG voice. tests/test_data.py checks that each one speaks
 # text.random_text of its language with its own phonemes.

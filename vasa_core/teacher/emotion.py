@@ -42,7 +42,7 @@ class Emotion:
         return offsets, energy, strength * self.pitch_deg, blink
 
 
-EMOTIONS: dict[str, Emotion] = {e.name: e for e in (
+EMOTION_STYLES: dict[str, Emotion] = {e.name: e for e in (
     Emotion("neutral"),
     Emotion("happy", {"mouthSmile": 0.55, "eyeSquint": 0.3, "browOuterUp": 0.1}, energy=1.15,
             pitch_deg=2.0),
@@ -67,6 +67,6 @@ EMOTIONS: dict[str, Emotion] = {e.name: e for e in (
 def emotion_track(name: str, strength: float, frames: int, fps: float,
                   rng: np.random.Generator) -> np.ndarray:
     """(T, K) expression offsets of emotion `name` at `strength`, slowly fluctuating."""
-    offsets = EMOTIONS[name].scaled(strength)[0]
+    offsets = EMOTION_STYLES[name].scaled(strength)[0]
     wobble = 1.0 + 0.15 * smooth_noise(rng, frames, fps, 0.2)  # (T, 1)
     return offsets[None, :] * wobble

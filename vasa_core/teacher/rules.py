@@ -21,17 +21,17 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..grid import FPS
 from ..latent import EXPRESSION_NAMES, Motion
+from ..speech.tts import Utterance
 from .coarticulation import CoarticulationConfig, mouth_track
-from .emotion import EMOTIONS, emotion_track
+from .emotion import EMOTION_STYLES, emotion_track
 from .eyes import BlinkConfig, GazeConfig, blink_track, gaze_track
 from .head import HeadConfig, head_motion
 from .prosody import Prosody, ProsodyConfig, analyze
 from .signals import envelope, moving_average
-from .tts import Utterance
 from .visemes import MOUTH_NAMES, viseme_segments
 
-FPS = 25.0
 _EXPR = {n: i for i, n in enumerate(EXPRESSION_NAMES)}
 # Valid ranges of the pose and gaze dimensions (expression coefficients are [0, 1]).
 POSE_LIMITS = np.array([[-45, 45], [-30, 30], [-30, 30], [-0.5, 0.5], [-0.5, 0.5],
@@ -96,7 +96,7 @@ class _Style:
     @classmethod
     def draw(cls, rng: np.random.Generator, config: TeacherConfig, emotion: str,
              strength: float) -> "_Style":
-        _, energy, pitch_deg, blink = EMOTIONS[emotion].scaled(strength)
+        _, energy, pitch_deg, blink = EMOTION_STYLES[emotion].scaled(strength)
         base = np.append(rng.normal(0, config.base_pose_std), rng.uniform(*config.distance))
         base[1] += pitch_deg
         gaze = np.clip(rng.normal(0, config.main_gaze_std), -config.main_gaze_limit,
@@ -145,7 +145,7 @@ def teach(utt: Utterance, rng: np.random.Generator, emotion: str | None = None,
           ) -> tuple[Motion, Labels]:
     """Motion (ceil(duration * fps) frames at `config.fps`) and its labels for `utt`.
 
-    `emotion` is a key of EMOTIONS (None = neutral), `strength` in [0, 1] its intensity.
+    `emotion` is a key of EMOTION_STYLES (None = neutral), `strength` in [0, 1] its intensity.
     """
     emotion = emotion or "neutral"
     strength = strength if emotion != "neutral" else 0.0

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..grid import FPS, SAMPLE_RATE
 from .limits import LIMITS
 
 MAX_PIXELS = LIMITS.max_pixels  # larger headers are refused before any pixel is decoded
@@ -219,7 +220,7 @@ def iter_video(path: str | Path, max_frames: int | None = None
     container = _open_video(path)
     stream = container.streams.video[0]
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-    fps = float(rate) if rate else 25.0
+    fps = float(rate) if rate else FPS
     return _decode_frames(container, path, max_frames), fps
 
 
@@ -268,7 +269,7 @@ def _decode_frames(container, path, max_frames: int | None) -> Iterator[np.ndarr
 
 
 def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float,
-                audio: np.ndarray | None = None, sample_rate: int = 16000,
+                audio: np.ndarray | None = None, sample_rate: int = SAMPLE_RATE,
                 crf: int = 18, preset: str = "medium") -> Path:
     """Stream frames into an H.264 (yuv420p) mp4, optionally with mono AAC audio.
 

@@ -34,10 +34,9 @@ import numpy as np
 
 from .arkit_table import (BLENDSHAPE_COUNT, COLUMNS, motion_from_columns,
                           motion_to_columns)
-from .latent import Motion
+from ..grid import FPS
+from ..latent import Motion
 from .timecode import format_timecode, infer_fps, parse_timecode
-
-DEFAULT_FPS = 25.0
 
 
 def motion_to_csv(motion: Motion, path: str | Path) -> Path:
@@ -70,7 +69,7 @@ def motion_from_csv(path: str | Path, fps: float | None = None) -> Motion:
     if fps is None and "timecode" in index:
         fps = infer_fps([_timecode(row, index["timecode"], line, path)
                          for line, row in rows])
-    return motion_from_columns(columns, len(rows), float(fps or DEFAULT_FPS))
+    return motion_from_columns(columns, len(rows), float(fps or FPS))
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .audio.grid import FPS
-from .audio.phones import Phone, PhoneRecogniser
-from .data.coarticulation import mouth_track
-from .data.visemes import MOUTH_NAMES, VOWELS
-from .latent import MOTION_DIM, MOTION_INDEX
+from ..grid import FPS
+from ..audio.phones import Phone, PhoneRecogniser
+from ..teacher.coarticulation import mouth_track
+from ..teacher.visemes import MOUTH_NAMES, VOWELS
+from ..latent import MOTION_DIM, MOTION_INDEX
 
 # The coefficients phones decide: opening, lip seal, rounding, lip roll. Left to the model:
 # smile, stretch, press and upper-lip raise, which emotions also move (data/emotion.py).
@@ -117,7 +117,7 @@ class LipReader:
 def read_lips(audio: np.ndarray, frames: int, words: bool = False) -> np.ndarray:
     """(frames, D) LipReader output for a whole 16 kHz clip (N,), read in one window;
     `words`: with the clip's words too."""
-    from .audio.words import recognise_words
+    from ..audio.words import recognise_words
 
     reader = LipReader(words=recognise_words(audio) if words else None)
     reader.push(audio)

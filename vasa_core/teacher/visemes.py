@@ -32,6 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..grid import FPS
 from .signals import named_vector
 
 # The mouth/jaw coefficients visemes drive, in this order.
@@ -186,7 +187,7 @@ def viseme_segments(phonemes: list[tuple[str, float, float]], min_pause: float =
 
 
 def frame_visemes(segments: list[tuple[str, float, float, int]], frames: int,
-                  fps: float = 25.0) -> list[str]:
+                  fps: float = FPS) -> list[str]:
     """The viseme class of each video frame: the `viseme_segments` segment that covers the
     frame's centre time (i + 0.5) / fps, "sil" where none does (a left-out short pause,
     or past the end). For labelling generated motion frame by frame (notebook 01)."""

@@ -159,7 +159,7 @@ def _video_cells(path: Path, max_frames: int) -> tuple[np.ndarray, int, bool]:
     """(mean (GRID, GRID) cells over the sampled frames, frames used, metadata tag)."""
     import av
 
-    from .media import AI_COMMENT, _open_video
+    from ..io.media import AI_COMMENT, _open_video
 
     if max_frames < 1:
         raise ValueError(f"max_frames must be at least 1, got {max_frames}")
