@@ -84,7 +84,8 @@ def request(**changes) -> dict:
     args = dict(portrait=handle_file(PORTRAIT), audio=None, text=TEXT, language="en",
                 source="text", consent=True, gaze_auto=True, gaze_yaw=0, gaze_pitch=0,
                 distance_auto=True, distance=0, emotion=FROM_VOICE, emotion_strength=1,
-                head_motion=1, blink_rate=15, lip_reading=1, lip_lookahead=1, cfg_audio=0.5,
+                head_motion=1, blink_rate=15, lip_reading=1, lip_words=True, lip_lookahead=1,
+                cfg_audio=0.5,
                 cfg_control=0.5, steps=2, seed=0, size=SIZE, crop="face", mark=True)
     return {**args, **changes}
 
@@ -197,14 +198,17 @@ def test_examples_need_no_files_the_built_in_portrait_is_served(server):
 
 
 def test_pipeline_options_map_auto_and_from_voice_to_none():
-    options = pipeline_options(True, 10, 5, True, 0.1, FROM_VOICE, 1.5, 0.0, 20, 0.5, 4.0, 1,
-                               2, 4, 7, "384", "full", False)
+    widgets = dict(gaze_auto=True, gaze_yaw=10, gaze_pitch=5, distance_auto=True, distance=0.1,
+                   emotion=FROM_VOICE, emotion_strength=1.5, head_motion=0.0, blink_rate=20,
+                   lip_reading=0.5, lip_words=False, lip_lookahead=4.0, cfg_audio=1,
+                   cfg_control=2, steps=4, seed=7, size="384", crop="full", mark=False)
+    options = pipeline_options(widgets)
     assert options == dict(gaze=None, distance=None, emotion=None, emotion_strength=1.5,
-                           head_motion=0.0, blink_rate=20.0, lip_reading=0.5, lip_lookahead=4,
-                           cfg_audio=1.0, cfg_control=2.0, steps=4, seed=7, size=384,
-                           crop="full", mark=False)
-    commanded = pipeline_options(False, 10, 5, False, 0.1, "happy", 1, 1, 15, 1, 1, 0.5, 0.5,
-                                 8, 0, 512, "face", True)
+                           head_motion=0.0, blink_rate=20.0, lip_reading=0.5, lip_words=False,
+                           lip_lookahead=4, cfg_audio=1.0, cfg_control=2.0, steps=4, seed=7,
+                           size=384, crop="full", mark=False)
+    commanded = pipeline_options({**widgets, "gaze_auto": False, "distance_auto": False,
+                                  "emotion": "happy"})
     assert (commanded["gaze"], commanded["distance"], commanded["emotion"]) == (
         (10.0, 5.0), 0.1, "happy")
 
@@ -223,9 +227,9 @@ def test_live_video_mode_writes_mp4_segments_with_sound(pipe, frames_expected):
     absent here), called directly: its segments hold every frame, each with sound."""
     demo = Demo(pipe, MAX_SECONDS, live_video=True)
     try:
-        updates = list(demo.live(PORTRAIT, None, TEXT, "en", "text", True, True, 0, 0, True,
-                                 0, FROM_VOICE, 1, 1, 15, 1, 1, 0.5, 0.5, 2, 0, SIZE,
-                                 "face", True))
+        controls = {k: v for k, v in request().items() if k not in
+                    ("portrait", "audio", "text", "language", "source", "consent")}
+        updates = list(demo.live(PORTRAIT, None, TEXT, "en", "text", True, controls))
         counts = []
         for path, *_ in updates:
             with av.open(path) as container:

@@ -42,7 +42,7 @@ def test_sample_without_history_is_independent_windows():
     free = ev.sample_without_history(model, feats, controls, steps=2, seed=4)
     assert free.shape == (len(feats), MOTION_DIM)
     # each window equals a one-window call on its own audio (nothing carried over)...
-    from vasa_core.motion.sampling import window_seed
+    from vasa_core.motion.windows import window_seed
     second = sample_motion(model, feats[w:2 * w], controls, steps=2, seed=window_seed(4, w))
     assert np.allclose(free[w:2 * w], second, atol=1e-6)
     # ...the first is a single call's first window, the later ones are not (no history)

@@ -15,7 +15,7 @@ from vasa_core.motion import (CONDITION_NAMES, Conditions, Controls, MotionDiT, 
                               alpha_sigma, cfg, controls_from_motion, ddim, dpm_solver,
                               drop_conditions, load_pretrained, make_conditions, sample_motion,
                               save_pretrained, stream_motion, training_loss)
-from vasa_core.motion.sampling import MOUTH, PREROLL_START, _join, window_seed
+from vasa_core.motion.windows import MOUTH, PREROLL_SEED_FRAME, _join, window_seed
 
 TINY = dict(audio_dim=4, window=8, context=3, min_window=2, width=32, layers=2, heads=2,
             dropout=0.0)
@@ -154,7 +154,7 @@ def test_one_window_equals_direct_sampling(frames, with_init):
     history = None
     if with_init:  # the portrait's motion, its first frame repeated to K frames, with the
         history = np.concatenate([init[:1], init])  # mouth the model gives the first audio
-        settled = direct(audio[:1].repeat(2 * k, 0), None, PREROLL_START)  # frame, unprimed
+        settled = direct(audio[:1].repeat(2 * k, 0), None, PREROLL_SEED_FRAME)  # frame, unprimed
         history[:, MOUTH] = settled[:, MOUTH]
     np.testing.assert_allclose(out, direct(padded, history, 0)[:frames], rtol=1e-6, atol=1e-6)
 

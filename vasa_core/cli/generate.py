@@ -39,7 +39,8 @@ def add_generate(commands) -> None:
     p = commands.add_parser(
         "generate", help="a talking-face video of a portrait speaking an audio clip (or a "
                          "batch from a manifest)",
-        epilog=_GENERATE_EPILOG.format(columns=columns), formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_GENERATE_EPILOG.format(columns=columns),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Animate a portrait with motion generated from speech (head pose, lips, "
                     "expressions, gaze) and write an mp4 with the sound. With --manifest, "
                     "one video per row; under `accelerate launch` the rows are split "

@@ -2,8 +2,8 @@
 the talking-face pipeline the commands run.
 
 One flag per control: `lip_lookahead` -> `--lip-lookahead N`, a bool -> `--mark/--no-mark`,
-a tuple -> one flag taking its parts (`--gaze YAW PITCH`). Values are checked by the same
-rule as the API (`settings.check`), so a bad value is a usage error naming the control.
+a tuple -> one flag taking its parts (`--gaze YAW PITCH`). Values are checked by the API's
+own rule (`settings.check`): a bad value is a usage error (exit 2) naming the control.
 """
 from __future__ import annotations
 
@@ -27,36 +27,41 @@ def add_options(p: argparse.ArgumentParser, names: Iterable[str],
     for name in names:
         default, spec, kind = table()[name]
         default = (defaults or {}).get(name, default)
-        help_text = spec.help.replace("%", "%%")
-        if spec.auto is not None and default is None:
-            help_text += f" (default: {spec.auto})"
-        elif kind is bool:
-            help_text += f" (default: {'on' if default else 'off'})"
-        else:
-            help_text += " (default: %(default)s)"
+        text = _help(spec, kind, default)
         if kind is bool:
             p.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=default,
-                           help=help_text)
-            continue
-        extra: dict = {"metavar": tuple(part.upper() for part in spec.parts)} if spec.parts \
-            else {"metavar": spec.metavar} if spec.metavar else {}
-        if spec.parts:
-            extra["nargs"] = len(spec.parts)
-        if kind is str:  # a choice among names
-            p.add_argument(flag(name), choices=spec.choices, default=default, help=help_text)
-            continue
-        p.add_argument(flag(name), type=_checked(name, spec, kind), default=default,
-                       help=help_text, **extra)
+                           help=text)
+        elif spec.parts:
+            p.add_argument(flag(name), type=_checked(name, kind, False), default=default,
+                           help=text, nargs=len(spec.parts),
+                           metavar=tuple(part.upper() for part in spec.parts))
+        else:
+            p.add_argument(flag(name), type=_checked(name, kind, True), default=default,
+                           help=text, **({"metavar": spec.metavar} if spec.metavar else {}))
 
 
-def _checked(name: str, spec: Control, kind: type):
-    """An argparse type: the text as `kind`, checked against the control's range."""
+def _help(spec: Control, kind: type, default) -> str:
+    """The control's help text with its choices and default, escaped for argparse."""
+    text = spec.help.replace("%", "%%")
+    if spec.choices is not None:
+        text += f"; one of: {', '.join(spec.choices)}"
+    if spec.auto is not None and default is None:
+        return text + f" (default: {spec.auto})"
+    if kind is bool:
+        return text + f" (default: {'on' if default else 'off'})"
+    return text + " (default: %(default)s)"
+
+
+def _checked(name: str, kind: type, whole: bool):
+    """An argparse type: the text as `kind` and, for a `whole` value (not one part of a
+    tuple), checked by the API's own rule (`settings.check`), so that a bad value is a
+    usage error (exit 2) naming the control."""
     def convert(text: str):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}") from None
-        if not spec.parts:
+        if whole:
             try:
                 check(name, value)
             except ValueError as err:

@@ -141,7 +141,8 @@ class StreamStats:
 
     def as_dict(self) -> dict:
         return {"frames": self.frames, "audio_s": round(self.audio_s, 3),
-                "wall_s": round(self.wall_s, 3), "first_frame_ms": round(1000 * self.first_frame_s, 1),
+                "wall_s": round(self.wall_s, 3),
+                "first_frame_ms": round(1000 * self.first_frame_s, 1),
                 "realtime_factor": round(self.realtime_factor, 3),
                 "compute_per_audio_s": round(self.compute_per_audio_s, 3)}
 

@@ -52,7 +52,7 @@ def sample_without_history(model, audio_feats: np.ndarray, controls=None, *,
     `sample_motion`'s own first window (same seed and audio, no history either way); a
     later one starting at frame s is sampled with seed `window_seed(seed, s)`.
     `options` go to `sample_motion` (steps, cfg_scales, sampler; not init_motion)."""
-    from ..motion.sampling import sample_motion, window_seed
+    from ..motion.windows import sample_motion, window_seed
 
     window = model.config.window if window is None else window
     feats = np.asarray(audio_feats, np.float32)

@@ -3,7 +3,8 @@
     conditions.py  Controls (user-facing), Conditions (network-facing), condition dropout
     dit.py         MotionDiT, the diffusion transformer, and its config
     diffusion.py   the noise process and the training loss
-    sampling.py    samplers, classifier-free guidance, sliding windows, streaming
+    sampling.py    samplers, classifier-free guidance, inpainting
+    windows.py     sliding windows over long audio, streaming, known lips
     checkpoint.py  config.json + model.safetensors
 """
 from .checkpoint import load_pretrained, save_pretrained
@@ -11,8 +12,8 @@ from .conditions import (CONDITION_NAMES, EMOTIONS, Conditions, Controls, contro
                          drop_conditions, make_conditions)
 from .diffusion import alpha_sigma, q_sample, training_loss
 from .dit import MotionDiT, MotionDiTConfig
-from .sampling import (DEFAULT_STEPS, SAMPLERS, cfg, ddim, dpm_solver, inpaint, sample_motion,
-                       stream_motion, time_grid)
+from .sampling import DEFAULT_STEPS, SAMPLERS, cfg, ddim, dpm_solver, inpaint, time_grid
+from .windows import sample_motion, stream_motion
 
 __all__ = [
     "CONDITION_NAMES", "DEFAULT_STEPS", "EMOTIONS", "SAMPLERS", "Conditions", "Controls",
