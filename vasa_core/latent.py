@@ -1,7 +1,7 @@
 """The latent contract: what a face is made of and how it moves.
 
 VASA-1 (Xu et al. 2024, Sec. 3.1) factors a face into appearance, identity, head pose and
-facial dynamics. Our factors are explicit (see DESIGN.md, "The one deliberate departure"):
+facial dynamics. Our factors are explicit (docs/design.md, "The one deliberate departure"):
 
     appearance  the portrait itself, its person mask and an inpainted background plate
     identity    the neutral 3-D face shape in the canonical frame (478 MediaPipe points)

@@ -4,35 +4,35 @@
     out = pipe("me.jpg", "speech.wav", emotion="happy")  # TalkingFaceOutput
     out.save("talk.mp4")                                  # H.264 + AAC, marked AI-generated
 
-Data flow: audio -> 16 kHz mono (`audio.load_audio`) -> 25 fps features (`audio.features`)
--> motion in the model's frame (`motion.sample_motion`, sliding windows of W frames, the
-first one conditioned on the portrait's rest state; jaw and lips taken, by `lip_reading`,
-from the phones a real-speech recogniser hears, `lips.LipReader`) -> the portrait's motion
-(`retarget.Retarget`, see there for how pose, expressions and gaze are mapped) -> frames
-(`render.Renderer`) -> the visible "AI-generated" mark (`mark.add_visible_mark`, on unless
-mark=False; the invisible watermark (`watermark.embed`, found by `vasa detect`) and the mp4
-metadata tag are always there).
+Every call takes the generation controls of `settings.Settings` as keyword arguments (the
+one table the CLI, batch manifests and the web app are generated from).
+
+Data flow (docs/design.md): audio -> 16 kHz mono (`audio.load_audio`) -> 25 fps features
+(`audio.features`) -> motion in the model's frame (`motion.sample_motion`: sliding windows,
+the first conditioned on the portrait's rest state; jaw and lips inpainted, by
+`lip_reading`, from what a real-speech recogniser hears, `motion.lips.LipReader`) -> blinks
+(`motion.blinks`) -> the portrait's motion (`animate.retarget.Retarget`) -> frames
+(`render.Renderer`) -> `provenance.stamp` (the visible "AI-generated" label unless
+mark=False; the invisible watermark, found by `vasa detect`, always; the mp4 metadata tag
+is written by `io.media.write_video`).
 
 One clip has T = ceil(seconds * 25) frames; the audio is returned as loaded (16 kHz), so
 the video is at most one frame (40 ms) longer than its sound.
 
 Streaming (`stream`): audio chunks go through `audio.StreamingFeatures` and
 `motion.stream_motion`, which runs windows of `hop` frames as soon as they are complete.
-Latency, from a sample's arrival to its frame: up to `hop` frames of buffering (hop / 25 s,
-80 ms at the default hop = STREAM_HOP = 2), the lip reader's look-ahead (`lip_lookahead`
-frames of 40 ms, LIP_LOOKAHEAD = 1 by default; none with lip_reading=0), 12 ms of
-feature look-ahead, and the compute of one window (steps network calls; STREAM_STEPS = 4
-by default) and of rendering one frame (frames are
-yielded one by one): about 155 ms to the first frame on 2 CPU cores (benchmarks/
-streaming.py, with microphone-paced audio; at 8 steps the windows no longer keep up with
-real time there). One-off costs of the first window (kernel set-up for its
-shape) are paid before the first chunk is read (`_warm_up`). Shorter hops cost more
-compute per second of audio: every window re-reads its K history frames.
-The motion equals `sample_motion(..., window=hop)`: with hop = the model's window W, the
-same steps and lip_words=False, `stream` yields exactly the frames `__call__` returns;
-shorter hops cut windows elsewhere, so the motion (not its statistics) differs from the
-offline clip's. A stream's lip reader hears phones only: words (`lip_words`, on by default
-offline) are final only once their utterance is over.
+Latency, from a sample's arrival to its frame: up to `hop` frames of buffering (hop / 25 s),
+the lip reader's look-ahead (`lip_lookahead` frames of 40 ms; none with lip_reading=0),
+the features' look-ahead (`audio.LOOKAHEAD_SAMPLES`), and the compute of one window
+(`steps` network calls, STREAM_STEPS by default) and of rendering one frame; frames are
+yielded one by one (measured by benchmarks/streaming.py). One-off costs of the first
+window (kernel set-up for its shape) are paid before the first chunk is read
+(`_warm_up`). Shorter hops cost more compute per second of audio: every window re-reads
+its K history frames. The motion equals `sample_motion(..., window=hop)`: with hop = the
+model's window W, the same steps and lip_words=False, `stream` yields exactly the frames
+`__call__` returns; shorter hops cut windows elsewhere, so the motion (not its
+statistics) differs from the offline clip's. A stream's lip reader hears phones only:
+words (`lip_words`) are final only once their utterance is over.
 """
 from __future__ import annotations
 
@@ -308,7 +308,7 @@ def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,
     """One window of silence through `motion` and one frame through the renderer, thrown
     away, before the first real chunk is read. The first call of a window shape pays
     one-off costs (oneDNN kernels for that shape, lazily built feature and watermark
-    tables): ~120 ms on 2 CPU cores, which would otherwise land on the first frame. The
+    tables), which would otherwise land on the first frame (benchmarks/streaming.py). The
     real stream's noise, blinks and windows are untouched (they are seeded per window)."""
     silence = np.zeros(int(SAMPLE_RATE * (hop + 1) / FPS), np.float32)
     for _ in motion(_stream_features([silence]), lips=_lip_reader(settings, silence)):

@@ -27,8 +27,8 @@ EMOTIONS: tuple[str, ...] = (
 )
 MAX_BLINK_RATE = 60.0  # blinks per minute (a blink is ~0.3 s; faster reads as a tic)
 MAX_LIP_LOOKAHEAD = 25  # frames (1 s)
-STREAM_STEPS = 4  # `stream`'s default steps: a hop-2 window within real time on 2 cores
-# (benchmarks/streaming.py)
+STREAM_STEPS = 4  # `stream`'s default steps: the most that keeps a 2-frame window within
+# real time on a 2-core CPU (benchmarks/streaming.py)
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,8 @@ class TrainConfig:
     grad_clip: float = 1.0
     ema_decay: float = 0.999
     velocity_weight: float = 1.0
-    # max |alpha - 1| of the per-window vocal-tract length perturbation; 0.1 cost real-video
-    # lip sync against the shipped model (its MODEL_CARD, Limits), so it is off by default
+    # max |alpha - 1| of the per-window vocal-tract length perturbation; off by default: it
+    # cost real-video lip sync (docs/experiments.md, "Vocal-tract length perturbation")
     vtlp: float = 0.0
     seed: int = 0
     mixed_precision: str = "no"  # no | fp16 | bf16

@@ -28,7 +28,7 @@ frame g onto the portrait, group by group:
 
 r is also the first window's motion history (`init_motion`), so the clip starts from the
 portrait's rest state as the model sees it; but for the mouth, which the sampler settles to
-the clip's first audio frame (`motion.sampling._settle_mouth`). Every step is per frame and
+the clip's first audio frame (`motion.windows._settle_mouth`). Every step is per frame and
 causal, so streaming retargets each chunk as it comes, with the same result as offline.
 """
 from __future__ import annotations

@@ -15,7 +15,7 @@ the small overshoot of the resampling filter is clipped at the end.
 
 Every problem with the input is a ValueError whose message says what went wrong and what
 to do. Decoding stops as soon as the audio passes `max_seconds`, so a huge file costs no
-more than decoding that much (about 2 s for 600 s of wav on 2 cores), and the container
+more than decoding that much (tests/test_hostile_inputs.py bounds the time), and the container
 is always closed.
 """
 from __future__ import annotations

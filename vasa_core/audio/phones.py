@@ -1,7 +1,7 @@
 """Timed phones of any voice, heard causally: PocketSphinx's English phone decoder.
 
 Why: the motion model learns the mouth from synthetic voices, and reading phones from real
-ones is where it fails (model card, Limits). PocketSphinx's acoustic model was trained on
+ones is where it fails (docs/experiments.md, "Limits"). PocketSphinx's acoustic model was trained on
 real speech and ships inside its wheel (nothing downloads); its phone decoder, run without
 words (an "allphone" search over a phone bigram), gives timed ARPAbet phones for any voice.
 Non-English speech is read through English phones: open against close vowels, rounding
@@ -14,14 +14,14 @@ depends on the chunking. Phones near the end of that prefix are the decoder's cu
 guess; they settle as more audio arrives.
 
 Level. The decoder's own cepstral mean adapts over seconds, so a quiet or loud recording
-starts badly (lip r on the shared real videos 0.41 unscaled against 0.44 scaled). Each
+starts badly (docs/experiments.md, "Figures from code comments"). Each
 piece is therefore scaled so that the running speech level (`normalise.RunningNormaliser`,
 speech-gated, 4 s memory, the features' own statistics) sits at SPEECH_DBFS: causal and
 gain-invariant from the first piece. The gain is capped at MAX_GAIN_DB, so that a clip of
 room noise alone is not raised to speech level and heard as phones.
 
 Long audio. The decoder's best path grows with the utterance and reading it costs time in
-proportion (25 ms per read after 5 minutes, against a 80 ms streaming hop). So the
+proportion, which a long stream would outgrow (benchmarks/lips.py measures a read). So the
 utterance is closed, its phones kept, and a new one begun at a pause (the path ending in
 PAUSE_S of silence) once it is RESTART_S long, and after MAX_UTTERANCE_S in any case;
 both are decided on whole pieces, so chunking still does not matter. `phones(frames,
@@ -38,7 +38,7 @@ from .normalise import RunningNormaliser
 
 Phone = tuple[str, float, float]  # (ARPAbet phone or SIL / +NSN+ ..., start_s, end_s)
 
-LANGUAGE_WEIGHT = 2.0  # phone-bigram weight (lip r on the shared videos 0.44; 1.0: 0.40)
+LANGUAGE_WEIGHT = 2.0  # phone-bigram weight, chosen on lip r of the shared videos (docs/experiments.md)
 SPEECH_DBFS = -26.0  # running speech level the audio is scaled to (RMS 0.05)
 MAX_GAIN_DB = 30.0  # speech quieter than -56 dBFS is left quieter
 DECODER_FRAMES_PER_S = 100  # PocketSphinx's frame rate (10 ms)

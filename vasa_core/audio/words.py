@@ -6,7 +6,7 @@ bigram; the word decoder must spell real words (its English language model and t
 dictionary, both in the PocketSphinx wheel), so where the speech is English and the words
 come out right, the phones are right too. Its errors differ from the phone decoder's, and
 the two mouths read from them, averaged (`lips.WORD_WEIGHT`), follow real lips better
-than either (model card, "Lip reading"). Non-English speech is heard as English words:
+than either (docs/experiments.md, "Words too, offline"). Non-English speech is heard as English words:
 wrong words, but phones much like the phone decoder's.
 
 Offline only: the words of an utterance are final only once it is over, so a stream
@@ -27,9 +27,9 @@ from ..grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME
 from .phones import DECODER_FRAMES_PER_S, Phone, SpeechLevel
 
 MAX_PIECE_S = 30.0
-# A one-pass search with at most 2000 active HMMs a frame: 0.11 s per s of audio on the
-# 2-core CPU, against 0.25 with PocketSphinx's default second passes, for the same lip
-# sync on the shared videos (benchmarks/RESULTS.md, "Lip reading").
+# A one-pass search with at most 2000 active HMMs a frame: cheaper than PocketSphinx's
+# default second passes for the same lip sync on the shared videos, while narrower searches
+# cost lip sync (benchmarks/lips.py; benchmarks/RESULTS.md, "Lip reading").
 SEARCH = dict(fwdflat=False, bestpath=False, maxhmmpf=2000, maxwpf=5)
 
 
@@ -101,7 +101,7 @@ def _align(pcm: np.ndarray) -> list[Phone]:
 
 @functools.lru_cache(maxsize=1)
 def _decoder():
-    """One word decoder per process (loading its language model takes 0.2 s) and the
+    """One word decoder per process (loading its language model is slow) and the
     lock that serialises its use."""
     from pocketsphinx import Decoder, get_model_path
 

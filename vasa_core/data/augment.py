@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, fftconvolve, sosfilt
 
-from ..teacher.signals import smooth_noise
+from ..speech.signals import smooth_noise
 
 NOISES = ("white", "pink", "brown", "babble")
 

@@ -1,4 +1,4 @@
-"""Evaluation measured on pixels (DESIGN, "Metrics"), behind `vasa eval`.
+"""Evaluation measured on pixels (docs/design.md, "Metrics"), behind `vasa eval`.
 
     metrics.py   the measures: mouth opening, lip-sync r and AV offset, dP, blinks, joins
     real.py      generated vs a real talking video, with the reachable references

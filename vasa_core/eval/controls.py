@@ -8,7 +8,7 @@ crop; one MediaPipe pass (`metrics.track`) gives both the analysed Motion
                are the motion's gaze axes (latent.py): eye-in-head angles, yaw > 0 towards
                the image's right, pitch > 0 up; the renderer moves the irises within the
                head, so the head's own turn is not part of the command or of the reading.
-               MediaPipe under-reads iris shifts (tests/test_closed_loop.py: gain 0.25-2),
+               MediaPipe under-reads iris shifts (tests/test_closed_loop.py checks the gain),
                so besides the raw error (the headline) an error after a per-portrait linear
                calibration is given: the same angles rendered straight from the portrait's
                rest motion (no model) fix reading = gain * command + bias per axis.

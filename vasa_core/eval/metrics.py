@@ -1,4 +1,4 @@
-"""Metrics measured on pixels (DESIGN, "Metrics"): every method is scored the same way.
+"""Metrics measured on pixels (docs/design.md, "Metrics"): every method is scored the same way.
 
 The face analyzer re-reads frames, generated or real:
   * mouth opening: inner-lip gap (mean of the middle three inner-lip point pairs) over

@@ -3,7 +3,8 @@
 `analyze_image` builds the full latent of a portrait: landmarks, the fitted pose,
 expression and gaze, the identity (neutral shape), the person mask and the background
 plate. `analyze_frames` / `analyze_video` apply the same fit to every frame and return a
-Motion, so generated frames and real videos are measured the same way (DESIGN, Metrics).
+Motion, so generated frames and real videos are measured the same way (docs/design.md,
+"Metrics").
 """
 from __future__ import annotations
 

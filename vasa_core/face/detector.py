@@ -73,7 +73,7 @@ def _equalise(image: np.ndarray) -> np.ndarray:
 
 
 class FaceDetector:
-    """Holds the MediaPipe graphs (about 100 ms to build); reuse one per process/thread.
+    """Holds the MediaPipe graphs (costly to build); reuse one per process/thread.
 
     `static=True` detects afresh on every image (portraits, closed-loop tests); `static=False`
     tracks across consecutive video frames, faster and steadier.

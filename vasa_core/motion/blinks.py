@@ -1,10 +1,10 @@
 """Blinks on top of the generated motion: a seeded, causal blink process.
 
-Why. Sampled in 8 steps, the motion generator rarely commits to a blink: 0-10 per minute
-on real speech against its teacher's 16 (model card). Blinks are rare, sharp events and
-few-step samplers average them away (25 steps give 6-20 per minute, at 3x the cost). So,
+Why. Sampled in few steps, the motion generator rarely commits to a blink: blinks are
+rare, sharp events, and few-step samplers average them away (more steps blink more, at a
+proportional cost; docs/experiments.md, "Blinks"). So,
 as SadTalker does with its blink control, the pipeline adds blinks from the teacher's own
-process (data/eyes.py: conversational rates, more in pauses, a refractory dead time) at a
+process (teacher/eyes.py: conversational rates, more in pauses, a refractory dead time) at a
 rate the user sets. The model's own blinks are kept and count: a frame whose eyeBlink
 passes BLINK_SEEN starts the dead time as an added blink would.
 

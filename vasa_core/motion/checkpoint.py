@@ -2,7 +2,7 @@
 
 The safetensors file holds every parameter and buffer, the motion normalisation
 (`motion_mean`, `motion_std`) included, so a loaded model reproduces the saved one bit
-for bit. See DESIGN.md, "Checkpoint".
+for bit. See docs/design.md, "Checkpoint".
 """
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ VASA-1 (Xu et al. 2024, Sec. 3.2) generates holistic motion (head pose + facial 
 with a transformer that denoises a window of W frames, conditioned on frame-aligned audio,
 the last K frames of the previous window (with their audio) and global controls. Ours
 follows it at CPU size (VASA-1: 8 layers, width 512, ~29M parameters; default here:
-4 layers, width 256, ~5.1M parameters; about 7 ms a network call on a 60-token window
-on this project's 2-core CPU).
+4 layers, width 256, ~5.1M parameters; the cost of a network call is measured by
+benchmarks/motion.py).
 
 Tokens. One token per frame over K history frames then L <= W window frames:
 
@@ -198,7 +198,7 @@ class Block(nn.Module):
         self.norm1 = nn.LayerNorm(width, elementwise_affine=False, eps=1e-6)
         self.attn = SelfAttention(width, heads, dropout)
         self.norm2 = nn.LayerNorm(width, elementwise_affine=False, eps=1e-6)
-        # Exact GELU: on CPU twice as fast as DiT's tanh approximation.
+        # Exact GELU rather than DiT's tanh approximation: the cheaper of the two on CPU.
         self.mlp = nn.Sequential(nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout),
                                  nn.Linear(hidden, width))
         self.modulation = nn.Linear(width, 6 * width)

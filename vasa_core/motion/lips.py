@@ -1,35 +1,35 @@
 """Lip reading from phones: the jaw and lips a real-speech phone recogniser implies.
 
 Why. The motion model reads the mouth from audio features it learned on synthetic voices
-only, and follows real speakers' lips at r 0.32 (model card). The teacher that made its
-training mouths, run on the phones PocketSphinx (trained on real speech) hears in the
-same audio, follows them better (0.48 on pixels as the pipeline uses it, 0.52 with the
-words below, against 0.32 for the model alone; model card, "Lip reading"). So the
+only, and follows real speakers' lips poorly. The teacher that made its training mouths,
+run on the phones PocketSphinx (trained on real speech) hears in the same audio, follows
+them better, and better still with the words below (docs/experiments.md, "Lip reading";
+the current figures are in the model card, "Results"). So the
 sampler takes the lips from here and the model fills in everything else around them
-(`motion.sampling`, `lips=`): head, brows, blinks, gaze and the mouth's expressive shapes
+(`motion.windows`, `lips=`): head, brows, blinks, gaze and the mouth's expressive shapes
 stay the diffusion model's, conditioned on this mouth at every denoising step
 (inpainting, as in Lugmayr et al. 2022's RePaint, on the clean-motion estimate).
 
     phones (audio/phones.py) -> teacher viseme classes (ARPABET below) -> coarticulated
-    mouth (data/coarticulation.py, the training teacher's own rules) -> LIP_NAMES
+    mouth (teacher/coarticulation.py, the training teacher's own rules) -> LIP_NAMES
 
 Offline, the reader may also be given the phones of the words a word decoder heard in the
 whole clip (audio/words.py); the mouth is then the two readings' mouths averaged, the
 words' weighted WORD_WEIGHT. Two decoders that err differently: on the shared real videos
-the blend follows the real lips at r 0.52 (on the coefficients; every clip up) against
-0.47 for the phones alone and 0.49 for the words alone, and on synthetic speech in ten
-languages, whose random word lists no language model expects, it loses nothing (0.677
-against 0.675; at an even weight 0.649). Model card, "Lip reading".
+the blend follows the real lips better than either reading alone, and on synthetic speech
+in many languages, whose random word lists no language model expects, a small weight
+loses nothing where an even blend does; WORD_WEIGHT was chosen on both
+(docs/experiments.md, "Words too, offline"; tests/test_lips.py).
 
 Causal. `reader(start, stop)` reads the frames [start, stop) from the phones heard up to
 frame `stop + lookahead`, so a streamed window's mouth comes from the audio it has, and
 offline and streaming agree whenever their windows do. The recogniser settles a phone
-about 3 frames after hearing it: on synthetic speech with exact phoneme times (24 clips,
-8 languages), the read mouth lags the true one by 120 / 70 / 40 / 10 ms when 2-frame
-windows are read with 0 / 1 / 2 / 3 frames of look-ahead (r 0.60 / 0.62 / 0.62 / 0.65),
-and by -10 ms in 50-frame windows (r 0.65). Each frame of look-ahead adds 40 ms to a
-stream's latency (the pipeline's `lip_lookahead`, LIP_LOOKAHEAD = 1 by default; on the
-shared real videos a stream's lips come 5 frames late at 1 and 2 at 4: model card).
+a few frames after hearing it, so a mouth read in short streaming windows lags the sound
+unless the reader hears a few frames past the window; in long offline windows it does not
+(measured on synthetic speech with exact phoneme times: docs/experiments.md, "Lip reading:
+summary as shipped"). Each frame of look-ahead adds 40 ms (one frame) to a stream's
+latency (the `lip_lookahead` control, default 1; how late a stream's lips come at each
+setting: the model card, "Results").
 """
 from __future__ import annotations
 

@@ -4,11 +4,12 @@
     out(q)  = C(p) + (1 - a(p)) B(q), p = map(q)                        (layers.py)
 
 The map is built per frame on the CPU in OpenCV (a bilinear resize of the coarse flow and
-a few small fixed-point solves: ~0.5 ms at 512), with buffers reused across frames: on
+a few small fixed-point solves), with buffers reused across frames: on
 small machines allocating and first-touching fresh 1-2 MB arrays every frame (page faults)
 costs more than the sampling itself. Sampling and blending then run in OpenCV
-(`remap`, `multiply`, saturating `add`: ~3 ms at 512 on 2 cores) or, on CUDA, in torch (`grid_sample`); the "torch"
-backend also runs on CPU so tests can check the two agree.
+(`remap`, `multiply`, saturating `add`) or, on CUDA, in torch (`grid_sample`); the "torch"
+backend also runs on CPU so tests can check the two agree. Where a frame's time goes:
+benchmarks/render.py (benchmarks/RESULTS.md, "Renderer").
 """
 from __future__ import annotations
 

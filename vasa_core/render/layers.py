@@ -1,14 +1,14 @@
 """Appearance layers for compositing: a premultiplied person over a still plate.
 
 The renderer draws out(q) = C(p) + (1 - a(p)) B(q) for an output pixel q that samples
-source point p (DESIGN, "Renderer": person warped, background still), where C = a F is
+source point p (docs/design.md, "Renderer": person warped, background still), where C = a F is
 the person's premultiplied colour. At the portrait's own motion p = q and the output must
 be the portrait I whatever the quality of the inpainted plate B, so we store
     C = I - (1 - a) B,
 which makes out(q) = I(q) exactly there. C may leave [0, 255] where the plate is poor
 under a soft edge, so it is kept in float32; premultiplied (rather than straight) colour
 also means bilinear sampling cannot bleed the colour of nearly transparent pixels into
-visible ones. (A straight-alpha uint8 variant composites ~0.5 ms faster at 512 px but
+visible ones. (A straight-alpha uint8 variant composites a little faster but
 shows coloured fringes at hair edges and needs the plate altered under soft edges.)
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The control points' Delaunay triangulation (source canvas) moves with the motion; each
 triangle maps affinely from its target position back to its source position. Drawing the
-target triangles' ids into a raster (OpenCV `fillConvexPoly`, ~1 us a triangle) and
+target triangles' ids into a raster (OpenCV `fillConvexPoly`, cheap per triangle) and
 applying each pixel's triangle's barycentric map gives the backward map with no iteration,
 however strongly a triangle stretches (the lips' slit opening into a mouth) or folds (the
 far cheek as the head turns). Where triangles overlap, the nearest wins: they are drawn

@@ -1,4 +1,4 @@
-"""Renderer: FaceLatent x Motion -> frames (DESIGN, "Renderer").
+"""Renderer: FaceLatent x Motion -> frames (docs/design.md, "Renderer").
 
 Layers (all in a square canvas around the head, `size` px):
   person      the portrait and its alpha, warped by the dense backward map (warp.py);

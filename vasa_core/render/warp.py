@@ -10,10 +10,10 @@ piecewise-affine forward warp D. Its inverse is solved in two ways:
   * around the eyes and lips at 1 px (fine.py, raster.py), exactly, by rasterising the
     moved triangles: there the lips' slit stretches many times over as the mouth opens
     (where the fixed point diverges) and lid lines must stay sharp.
-(Rasterising the whole canvas was tried: exact, but at grid resolution its occlusion edges
-at folds come out as 4 px stair steps, and it is ~3x slower than the fixed point.)
-All of it is NumPy/OpenCV on the CPU (~3 ms a frame at 512, 2 cores), whatever device
-then samples the pixels.
+(Rasterising the whole canvas is exact too, but at grid resolution its occlusion edges
+at folds come out as 4 px stair steps, and it costs more than the fixed point.)
+All of it is NumPy/OpenCV on the CPU, whatever device then samples the pixels
+(benchmarks/render.py times it).
 """
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def interpolation_matrix(tri: Delaunay, nodes: np.ndarray) -> scipy.sparse.csr_m
 
 def _invert(fwd: np.ndarray) -> np.ndarray:
     """Backward displacement p - q (G, G, 2) of a forward one (G, G, 2), grid cells, by
-    the damped fixed point p <- q - D(p) (OpenCV: ~0.3 ms at G = 128)."""
+    the damped fixed point p <- q - D(p) (OpenCV, per frame)."""
     q = _node_grid(fwd.shape[0])
     fwd = np.ascontiguousarray(fwd)
     p = q - fwd

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfilt
 
-from ..teacher.signals import moving_average, smooth_noise, smoothstep
+from .signals import moving_average, smooth_noise, smoothstep
 from .tts import MODEL_RATE, Utterance
 
 # F1-F4 (Hz) of an adult male vocal tract; female voices scale them by ~1.15.

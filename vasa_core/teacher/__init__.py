@@ -8,6 +8,5 @@ reader (`motion.lips`) and blinks (`motion.blinks`) use the same mouth and eye r
     prosody.py         level, F0, pauses, accents, question rises on the frame grid
     head.py, eyes.py   head sway and nods; blinks, fixations and saccades
     emotion.py         emotions as expression, posture and energy offsets
-    signals.py         small smoothing and envelope helpers
     rules.py           all of the above -> (Motion, Labels) for one utterance
 """

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .signals import envelope
+from ..speech.signals import envelope
 from .visemes import MOUTH_NAMES, VISEMES, VOWELS
 
 Segment = tuple[str, float, float, int]  # (viseme class, start_s, end_s, stress 0..2)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..latent import EXPRESSION_NAMES
-from .signals import named_vector, smooth_noise
+from ..speech.signals import named_vector, smooth_noise
 
 
 @dataclass(frozen=True)

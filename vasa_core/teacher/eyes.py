@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .prosody import Prosody
-from .signals import smooth_noise, smoothstep
+from ..speech.signals import smooth_noise, smoothstep
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .prosody import Prosody
-from .signals import bump, envelope, moving_average, smooth_noise
+from ..speech.signals import bump, envelope, moving_average, smooth_noise
 
 
 @dataclass(frozen=True)

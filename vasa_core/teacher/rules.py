@@ -29,7 +29,7 @@ from .emotion import EMOTION_STYLES, emotion_track
 from .eyes import BlinkConfig, GazeConfig, blink_track, gaze_track
 from .head import HeadConfig, head_motion
 from .prosody import Prosody, ProsodyConfig, analyze
-from .signals import envelope, moving_average
+from ..speech.signals import envelope, moving_average
 from .visemes import MOUTH_NAMES, viseme_segments
 
 _EXPR = {n: i for i, n in enumerate(EXPRESSION_NAMES)}
@@ -48,8 +48,8 @@ class TeacherConfig:
     blink: BlinkConfig = BlinkConfig()
     gaze: GazeConfig = GazeConfig()
     articulation: tuple[float, float] = (0.8, 1.2)  # per-clip mouth size (speaker style)
-    # per-clip head motion scale; 0.6-1.4 until 2026-12-04, raised because the student keeps
-    # only ~80 % of its teacher's head energy (model card, "Training run")
+    # per-clip head motion scale: livelier than the target, because the student keeps less
+    # head energy than its teacher (docs/experiments.md, "Training run")
     energy: tuple[float, float] = (0.75, 1.75)
     loudness_ref_db: float = -24.0  # speech level (dBFS) with the mouth at its nominal size
     loudness_gain: float = 0.025  # relative mouth size change per dB around the reference

@@ -33,7 +33,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..grid import FPS
-from .signals import named_vector
+from ..speech.signals import named_vector
 
 # The mouth/jaw coefficients visemes drive, in this order.
 MOUTH_NAMES: tuple[str, ...] = (
