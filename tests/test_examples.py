@@ -20,3 +20,11 @@ def test_shared_portraits_are_sorted_images():
     assert portraits and portraits == sorted(portraits)
     assert all(p.suffix.lower() in {".jpg", ".jpeg", ".png"} for p in portraits)
     assert load_image(portraits[0]).ndim == 3
+
+
+def test_shared_assets_are_found_beside_the_checkout():
+    """`<repo>/../shared/assets`, whatever room of the package examples.py lives in."""
+    from pathlib import Path
+
+    beside = Path(__file__).resolve().parents[2] / "shared" / "assets"
+    assert shared_assets_dir() == (beside if beside.is_dir() else None)

@@ -382,9 +382,12 @@ def test_cli_audio(name, files, checkpoint, timed, capsys, tmp_path):
 # ------------------------------------------------------------------------------- the app
 
 def _generate(demo: Demo, portrait: Path, audio: Path):
-    return demo.generate(str(portrait), str(audio), "", "en", "audio", True, True, 0.0, 0.0,
-                         True, 0.0, FROM_VOICE, 1.0, 1.0, 0.0, 1.0, 1, 1.0, 1.0, 2, 0, 256,
-                         "face", True, progress=lambda *a, **k: None)
+    controls = dict(gaze_auto=True, gaze_yaw=0.0, gaze_pitch=0.0, distance_auto=True,
+                    distance=0.0, emotion=FROM_VOICE, emotion_strength=1.0, head_motion=1.0,
+                    blink_rate=0.0, lip_reading=1.0, lip_lookahead=1, cfg_audio=1.0,
+                    cfg_control=1.0, steps=2, seed=0, size=256, crop="face", mark=True)
+    return demo.generate(str(portrait), str(audio), "", "en", "audio", True, controls,
+                         progress=lambda *a, **k: None)
 
 
 @pytest.fixture(scope="module")

@@ -47,7 +47,7 @@ def test_room_noise_alone_does_not_move_the_lips():
 def test_recognised_phones_drive_the_teacher_like_the_true_phonemes():
     """eSpeak's exact phonemes against what the recogniser heard: the teacher's jaw from
     each must agree, on average over three sentences (the figure on real videos is the
-    teacher_r reference, in the model card)."""
+    teacher_r reference, docs/experiments.md)."""
     jaw = MOUTH_NAMES.index("jawOpen")
     rs = []
     for text in SENTENCES:

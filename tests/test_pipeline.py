@@ -20,8 +20,8 @@ from vasa_core.latent import GAZE_SLICE, MOTION_DIM, MOTION_INDEX, POSE_SLICE
 from vasa_core.provenance.mark import MARK_TEXT, _overlay
 from vasa_core.io.media import AI_COMMENT, load_image
 from vasa_core.motion import MotionDiT
-from vasa_core.pipeline import (DEFAULT_CHECKPOINT, DEFAULT_STEPS,
-                                TalkingFacePipeline, TalkingFaceOutput)
+from vasa_core.pipeline import DEFAULT_CHECKPOINT, TalkingFacePipeline, TalkingFaceOutput
+from vasa_core.settings import DEFAULT_STEPS
 from vasa_core.animate.retarget import Retarget
 
 SIZE = 64  # the renderer's smallest output keeps every test fast

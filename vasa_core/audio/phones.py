@@ -1,9 +1,10 @@
 """Timed phones of any voice, heard causally: PocketSphinx's English phone decoder.
 
 Why: the motion model learns the mouth from synthetic voices, and reading phones from real
-ones is where it fails (docs/experiments.md, "Limits"). PocketSphinx's acoustic model was trained on
-real speech and ships inside its wheel (nothing downloads); its phone decoder, run without
-words (an "allphone" search over a phone bigram), gives timed ARPAbet phones for any voice.
+ones is where it fails (docs/experiments.md, "Limits"). PocketSphinx's acoustic model was
+trained on real speech and ships inside its wheel (nothing downloads); its phone decoder,
+run without words (an "allphone" search over a phone bigram), gives timed ARPAbet phones
+for any voice.
 Non-English speech is read through English phones: open against close vowels, rounding
 and lip closures, which is what a mouth needs, are shared across languages.
 
@@ -38,7 +39,7 @@ from .normalise import RunningNormaliser
 
 Phone = tuple[str, float, float]  # (ARPAbet phone or SIL / +NSN+ ..., start_s, end_s)
 
-LANGUAGE_WEIGHT = 2.0  # phone-bigram weight, chosen on lip r of the shared videos (docs/experiments.md)
+LANGUAGE_WEIGHT = 2.0  # phone-bigram weight, chosen on lip r (docs/experiments.md)
 SPEECH_DBFS = -26.0  # running speech level the audio is scaled to (RMS 0.05)
 MAX_GAIN_DB = 30.0  # speech quieter than -56 dBFS is left quieter
 DECODER_FRAMES_PER_S = 100  # PocketSphinx's frame rate (10 ms)

@@ -6,8 +6,8 @@ bigram; the word decoder must spell real words (its English language model and t
 dictionary, both in the PocketSphinx wheel), so where the speech is English and the words
 come out right, the phones are right too. Its errors differ from the phone decoder's, and
 the two mouths read from them, averaged (`lips.WORD_WEIGHT`), follow real lips better
-than either (docs/experiments.md, "Words too, offline"). Non-English speech is heard as English words:
-wrong words, but phones much like the phone decoder's.
+than either (docs/experiments.md, "Words too, offline"). Non-English speech is heard as
+English words: wrong words, but phones much like the phone decoder's.
 
 Offline only: the words of an utterance are final only once it is over, so a stream
 hears phones alone.

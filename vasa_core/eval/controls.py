@@ -15,7 +15,7 @@ crop; one MediaPipe pass (`metrics.track`) gives both the analysed Motion
     distance   commanded log-scale offset vs the mean measured log_scale (log of face width
                over the frame's short side) and inter-ocular distance in px: monotonic?, slope.
     emotion    mean measured expression coefficients minus those of emotion="neutral",
-               against the emotion's offsets (data/emotion.py) on the coefficients they move
+               against the emotion's offsets (teacher/emotion.py) on the coefficients they move
                by >= EMOTION_MIN_OFFSET; speech-driven articulators (SPEECH_DRIVEN) are left
                out of both, since the voice, not the emotion, moves them frame by frame.
                The frames are fitted against the portrait's own identity, not the

@@ -2,9 +2,10 @@
 
 The clip drives a portrait, the frames are re-read by the face analyzer, and the mouth
 opening is correlated with the audio's log energy (metrics.log_energy) at the best lag.
-Real talkers score low on this too (the `energy_r` reference of real.py; docs/experiments.md,
-"Against real talking videos"): lips close on /p b m/ in loud syllables and open in quiet breaths, so the
-figure is a check that the lips move with the voice in any language, not a lip-sync score.
+Real talkers score low on this too (the `energy_r` reference of real.py;
+docs/experiments.md, "Against real talking videos"): lips close on /p b m/ in loud
+syllables and open in quiet breaths, so the figure is a check that the lips move with the
+voice in any language, not a lip-sync score.
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ def example_portrait_path() -> Path:
 
 def shared_assets_dir() -> Path | None:
     """`<repo>/../shared/assets` when it exists (developer checkouts), else None."""
-    path = Path(__file__).resolve().parents[2] / "shared" / "assets"
+    path = Path(__file__).resolve().parents[3] / "shared" / "assets"
     return path if path.is_dir() else None
 
 

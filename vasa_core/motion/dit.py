@@ -15,7 +15,7 @@ Tokens. One token per frame over K history frames then L <= W window frames:
 so audio enters where it belongs in time. A dropped history replaces its whole token,
 previous audio included, by a learned per-position null; dropped audio replaces every
 audio_in(a) by one learned null vector. The window length L may be shorter than W
-(streaming uses short windows, `sampling.stream_motion`); train on random L to support it.
+(streaming uses short windows, `windows.stream_motion`); train on random L to support it.
 With `audio_lifter` > 0 each audio frame a first passes through a fixed cepstral lifter
 (`audio_projection`), which keeps the log-mel envelope and drops the harmonic detail
 that tells synthetic training voices from real ones.

@@ -42,7 +42,7 @@ from ..teacher.visemes import MOUTH_NAMES, VOWELS
 from ..latent import MOTION_DIM, MOTION_INDEX
 
 # The coefficients phones decide: opening, lip seal, rounding, lip roll. Left to the model:
-# smile, stretch, press and upper-lip raise, which emotions also move (data/emotion.py).
+# smile, stretch, press and upper-lip raise, which emotions also move (teacher/emotion.py).
 LIP_NAMES: tuple[str, ...] = (
     "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthRollLower", "mouthRollUpper",
     "mouthLowerDownLeft", "mouthLowerDownRight",

@@ -22,7 +22,7 @@ one term per guided condition c, each relative to the full prediction; lambda_c 
 purely conditional prediction. A lambda_c is a number or a (D,) weight per motion
 dimension: the pipeline guides the audio on the articulators only (lips and jaw), because
 audio guidance on the whole motion also amplifies the head's swing
-(checkpoints/vasa-motion-s/MODEL_CARD.md). (The nested variant, dropping conditions
+(docs/experiments.md, "Guidance"). (The nested variant, dropping conditions
 cumulatively, was not chosen: its terms depend on the order of the conditions.) The
 passes run as one batch; a condition absent from every row is not guided (its term would
 be zero).

@@ -262,7 +262,7 @@ def _settle_mouth(denoise: Denoise, history: np.ndarray, audio: np.ndarray) -> n
     the clip (K, F; the first frame's, edge-padded): sampled over those K frames without a
     history. Otherwise the reference pose's own mouth would be carried into the clip: the
     data's mean is a speaking mouth, so a clip starting in silence would open the jaw for
-    its first frames (checkpoints/vasa-motion-s/MODEL_CARD.md, Limits)."""
+    its first frames (docs/experiments.md, "Silence at the start of a clip")."""
     settled = denoise(np.concatenate([audio, audio]), None, PREROLL_SEED_FRAME)  # (K, D)
     out = history.copy()
     out[:, MOUTH] = settled[:, MOUTH]
