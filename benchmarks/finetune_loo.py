@@ -7,11 +7,11 @@ For each real talking video: `vasa corpus extract` reads it into its own corpus;
 shipped checkpoint is fine-tuned (`TrainConfig.init`) on the other videos' corpora; the
 held-out video is scored with `evaluate_video` (lip-sync r on pixels, Obama portrait) at
 each seed, for the fine-tuned model and the shipped one. Prints per-video r, the mean
-loss of the first and last 20 steps, and the means (docs/experiments.md, "Fine-tuning on a few seconds of real video").
+loss of the first and last 20 steps, and the means (docs/experiments.md, "Fine-tuning on
+a few seconds of real video").
 
 The extracted motion is adapted before training because the analyzer's reading of real
-faces and the teacher's units differ (docs/experiments.md, "Fine-tuning on a few seconds of real
-video"):
+faces and the teacher's units differ (docs/experiments.md, same section):
   * mouthRollUpper, which the synthetic corpus never moves (std 0.001, so a real clip's
     values sit ~300 std away), is held at the checkpoint's mean;
   * with --match, each clip's per-dimension median and spread are also set to the
