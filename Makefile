@@ -1,21 +1,35 @@
-# Developer entry points. Everything runs inside .venv, built once from the pinned
-# requirements (torch comes from the machine's local CPU wheel through pip's find-links
-# configuration; never install a CUDA build).
+# Developer entry points. Everything runs inside .venv, built once from requirements.lock:
+# every package, transitive ones included, pinned, so pip installs without resolving
+# (torch comes from the machine's local CPU wheel through pip's find-links configuration;
+# never install a CUDA build). requirements*.txt name what we depend on; `make lock`
+# resolves them afresh and rewrites the lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo tour test notebooks sheets bench clean distclean
+.PHONY: venv lock demo tour test notebooks sheets bench clean distclean
 
 venv: $(STAMP)
 
-# The stamp is rebuilt when the requirements or the package metadata change.
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# The stamp is rebuilt when the lock or the package metadata change.
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -r requirements-dev.txt
+	$(BIN)/python -m pip install --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $@
+
+# Resolve requirements-dev.txt (and through it requirements.txt) in a scratch venv and
+# pin every package it installed in requirements.lock.
+LOCK_VENV := .venv-lock
+lock:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -r requirements-dev.txt
+	{ sed -n '/^#/p' requirements.lock; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	rm -rf $(LOCK_VENV)
 
 demo: $(STAMP)
 	$(BIN)/python app.py

@@ -166,7 +166,13 @@ def _control_widgets() -> dict[str, gr.components.Component]:
             if spec.advanced:
                 with gr.Row():
                     c.update(_widgets(name, default, spec, kind))
-    return c
+    order = list(controls)  # the endpoints take the widgets in the table's order
+    return dict(sorted(c.items(), key=lambda item: order.index(_control_of(item[0]))))
+
+
+def _control_of(widget: str) -> str:
+    """The control a widget belongs to: 'gaze_yaw' and 'gaze_auto' -> 'gaze'."""
+    return widget if widget in table() else widget.rsplit("_", 1)[0]
 
 
 def _widgets(name: str, default, spec: Control, kind: type) -> dict:

@@ -17,7 +17,7 @@ from vasa_core.io.arkit import motion_to_csv
 from vasa_core.cli import main
 from vasa_core.io.examples import example_portrait_path, shared_assets_dir
 from vasa_core.latent import MOTION_NAMES, Motion
-from vasa_core.io.media import read_video
+from vasa_core.io.media import find_videos, read_video
 from vasa_core.animate.tour import TOUR_MOVES
 
 PACKAGE = Path(vasa_core.__file__).parent
@@ -153,7 +153,7 @@ def test_analyze_image_prints_the_latent(capsys):
 @needs_face_and_renderer
 def test_analyze_video_writes_a_live_link_csv(tmp_path, capsys):
     assets = shared_assets_dir()
-    videos = sorted((assets / "videos").glob("*.mp4")) if assets else []
+    videos = find_videos(assets / "videos") if assets else []
     if not videos:
         pytest.skip("no shared test videos next to this checkout")
     video = min(videos, key=lambda p: p.stat().st_size)

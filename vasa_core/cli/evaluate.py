@@ -18,7 +18,7 @@ def add_eval(commands) -> None:
                     "--audio: the rendered mouth against each clip's loudness. --controls "
                     "--audio A: gaze, distance, emotion and cfg_audio commands rendered with "
                     "the first audio and re-read (vasa_core.eval.controls).")
-    p.add_argument("--videos", type=Path, metavar="DIR", help="folder of .mp4")
+    p.add_argument("--videos", type=Path, metavar="DIR", help="folder of talking videos (mp4, mpg, mov, ...)")
     p.add_argument("--audio", type=Path, nargs="+", metavar="PATH",
                    help="speech clips (with --controls: the first drives every command)")
     p.add_argument("--controls", action="store_true",
@@ -35,6 +35,7 @@ def add_eval(commands) -> None:
 def _eval(args: argparse.Namespace) -> int:
     from ..eval import evaluate_controls, evaluate_speech, evaluate_video, summarize_videos
     from ..io.examples import example_portrait_path
+    from ..io.media import VIDEO_SUFFIXES, find_videos
 
     if args.controls and not args.audio:
         raise ValueError("--controls needs --audio PATH (the speech that drives every command)")
@@ -44,9 +45,9 @@ def _eval(args: argparse.Namespace) -> int:
         raise ValueError("give --videos DIR, --audio PATH ... or --controls --audio PATH")
     videos = []
     if args.videos is not None:
-        videos = sorted(args.videos.glob("*.mp4")) if args.videos.is_dir() else []
+        videos = find_videos(args.videos) if args.videos.is_dir() else []
         if not videos:
-            raise ValueError(f"no .mp4 videos in {args.videos}")
+            raise ValueError(f"no videos ({', '.join(VIDEO_SUFFIXES)}) in {args.videos}")
     pipe = load_pipeline(args.checkpoint)
     portrait = str(args.portrait or example_portrait_path())
     if args.controls:

@@ -32,11 +32,11 @@ from pathlib import Path
 import numpy as np
 
 from ..audio import SAMPLE_RATE, SAMPLES_PER_FRAME as HOP, load_audio
+from ..io.media import VIDEO_SUFFIXES, find_videos  # noqa: F401 (find_videos: re-exported)
 from ..latent import GAZE_SLICE, MOTION_DIM, POSE_SLICE, Motion
 from .corpus import MANIFEST, Clip, write_manifest, write_shard
 from ..teacher.rules import FPS, GAZE_LIMIT_DEG, POSE_LIMITS, Labels
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv", ".avi")
 LANGUAGE = "unknown"  # real clips come without a transcript or a language tag
 
 
@@ -50,12 +50,6 @@ class ExtractConfig:
     # A face centre moving more than this many face widths between two frames is a cut
     # (or another, larger face): the run breaks there rather than blending two shots.
     cut_jump: float = 0.5
-
-
-def find_videos(root: str | Path) -> list[Path]:
-    """Every video file under `root` (recursive, by suffix, any case), sorted."""
-    return sorted(p for p in Path(root).rglob("*")
-                  if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
 
 
 def clip_labels(motion: Motion) -> Labels:
