@@ -27,7 +27,8 @@ lock:
 	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install -r requirements-dev.txt
 	{ sed -n '/^#/p' requirements.lock; \
-	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip=='; \
+	} > requirements.lock.new
 	mv requirements.lock.new requirements.lock
 	rm -rf $(LOCK_VENV)
 

@@ -1,0 +1,101 @@
+"""Does each portrait do what it is told? Commanded extremes re-read on pixels by MediaPipe.
+
+    python -m benchmarks.lifelike [--size 256] [--json outputs/lifelike.json]
+
+For the built-in portrait and every shared one, render the portrait's own motion, then:
+    jaw     jawOpen 1 (lips apart): the inner-lip gap over the outer-eye-corner distance,
+            the measure of eval.metrics.mouth_opening (target >= 0.35 on every portrait)
+    blink   both lids closed: eye aspect ratio (lid gap / eye width, both eyes) over the
+            same portrait's open eyes (target <= 0.45)
+    turns   yaw +-25 and pitch +-15 from the portrait's own pose: is a face found, and the
+            re-read change of angle over the commanded one (target within 20 %)
+Prints one row per portrait and writes the figures as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from vasa_core.face.analyze import analyze_image, default_detector, detect_and_fit
+from vasa_core.io.examples import example_portrait_path, shared_portraits
+from vasa_core.latent import Motion
+from vasa_core.render import Renderer
+
+# MediaPipe face-mesh indices: (upper lid, lower lid, outer corner, inner corner) per eye
+EYES = ((159, 145, 33, 133), (386, 374, 263, 362))
+UPPER_LIP, LOWER_LIP = (81, 13, 311), (178, 14, 402)
+TURNS = (("yaw", -25.0), ("yaw", 25.0), ("pitch", -15.0), ("pitch", 15.0))
+
+
+def commands(m0: Motion) -> tuple[list[str], Motion]:
+    """Labels and a (N, D) motion: own, jaw open, blink, then the turns."""
+    labels = ["own", "jaw", "blink"]
+    rows = [m0, m0.set("jawOpen", 1.0).set("mouthClose", 0.0),
+            m0.set("eyeBlinkLeft", 1.0).set("eyeBlinkRight", 1.0)]
+    for name, delta in TURNS:
+        labels.append(f"{name}{delta:+g}")
+        rows.append(m0.set(name, float(m0[name][0]) + delta))
+    return labels, Motion.concat(rows)
+
+
+def read(frame: np.ndarray, detector):
+    """(landmarks (478, 2) px, pose dict) of the face in `frame`, or None."""
+    found = detect_and_fit(frame, detector, retry=True)
+    if found is None:
+        return None
+    fit, points, _ = found
+    return points[:, :2], {"yaw": float(fit.pose.yaw), "pitch": float(fit.pose.pitch)}
+
+
+def eye_ratio(pts: np.ndarray) -> float:
+    """Mean over both eyes of lid gap / eye width."""
+    return float(np.mean([np.linalg.norm(pts[u] - pts[d]) / np.linalg.norm(pts[o] - pts[i])
+                          for u, d, o, i in EYES]))
+
+
+def mouth_ratio(pts: np.ndarray) -> float:
+    gap = np.linalg.norm(pts[list(LOWER_LIP)] - pts[list(UPPER_LIP)], axis=1).mean()
+    return float(gap / np.linalg.norm(pts[33] - pts[263]))
+
+
+def measure(path: Path, size: int) -> dict:
+    latent = analyze_image(path)
+    labels, motion = commands(latent.motion0())
+    frames = Renderer(latent, size=size).render(motion)
+    detector = default_detector(static=True)
+    seen = dict(zip(labels, (read(f, detector) for f in frames)))
+    if seen["own"] is None:
+        return {"portrait": path.name, "error": "no face in the portrait's own frame"}
+    own_pts, own_pose = seen["own"]
+    out = {"portrait": path.name,
+           "jaw": round(mouth_ratio(seen["jaw"][0]), 3) if seen["jaw"] else None,
+           "blink": (round(eye_ratio(seen["blink"][0]) / eye_ratio(own_pts), 3)
+                     if seen["blink"] else None)}
+    for name, delta in TURNS:
+        key = f"{name}{delta:+g}"
+        out[key] = (round((seen[key][1][name] - own_pose[name]) / delta, 3)
+                    if seen[key] else None)  # re-read change / commanded change
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    rows = [measure(Path(p), args.size) for p in [example_portrait_path(), *shared_portraits()]]
+    keys = ["jaw", "blink", *(f"{n}{d:+g}" for n, d in TURNS)]
+    print(f"{'portrait':30s}" + "".join(f"{k:>10s}" for k in keys))
+    for row in rows:
+        print(f"{row['portrait'][:30]:30s}" + "".join(
+            f"{row.get(k) if row.get(k) is not None else '-':>10}" for k in keys))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
