@@ -63,8 +63,7 @@ PORTRAITS = portrait_params()
 # Known gaps, measured 2026-11-22 (see the issue note): MediaPipe does not read these
 # renders the commanded way yet. strict=True: a fix makes them fail until removed here.
 KNOWN_GAPS = {
-    ("jawOpen", "liveportrait_d8.jpg"), ("jawOpen", "liveportrait_d9.jpg"),
-    ("jawOpen", "liveportrait_s10.jpg"), ("jawOpen", "liveportrait_s9.jpg"),
+    ("jawOpen", "liveportrait_d9.jpg"), ("jawOpen", "liveportrait_s10.jpg"),
     ("mouthPucker", "face_recognition_biden2.jpg"), ("mouthPucker", "face_recognition_obama.jpg"),
     ("eyeBlinkLeft", "liveportrait_s10.jpg"), ("gaze_yaw", "liveportrait_d9.jpg"),
     ("gaze_pitch", "face_recognition_biden2.jpg"), ("gaze_pitch", "liveportrait_d8.jpg"),

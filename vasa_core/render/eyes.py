@@ -146,19 +146,33 @@ class EyeRenderer:
         ys = np.arange(y0, y1, dtype=np.float32)[:, None] + 0.5
         seam = np.interp(np.arange(x0, x1) + 0.5, *_sorted_x(target[eye.up]))[None, :]
         shade = 1.0 - 0.25 * np.clip(1 - (seam - ys) / max(eye.open0, 1.0), 0, 1)
-        skin = eye.lid_colour * shade[..., None]
+        skin = eye.lid_colour * shade[..., None] + self._skin_grain(frame, band, x0, y0, x1, y1)
         a = (0.85 * k * a)[..., None]
         box = frame[y0:y1, x0:x1].astype(np.float32)
-        frame[y0:y1, x0:x1] = (box * (1 - a) + skin * a).round().astype(np.uint8)
+        frame[y0:y1, x0:x1] = (box * (1 - a) + skin * a).clip(0, 255).round().astype(np.uint8)
+
+    @staticmethod
+    def _skin_grain(frame, band, x0, y0, x1, y1) -> np.ndarray:
+        """(h, w, 3) the fine texture (pores, creases) of the skin just above the lid,
+        mirrored down over it: the lid is that skin unfolded. High-pass only, so brows,
+        lashes or glasses above it lend no colour."""
+        top = np.interp(np.arange(x0, x1) + 0.5, *_sorted_x(band[:len(band) // 2]))[None, :]
+        ys = np.arange(y0, y1, dtype=np.float32)[:, None] + 0.5
+        src_y = np.maximum(top - (ys - top), 0).astype(np.float32)  # reflected about the top
+        src_x = np.broadcast_to(np.arange(x0, x1, dtype=np.float32) + 0.5, src_y.shape)
+        tex = cv2.remap(frame, src_x - 0.5, src_y - 0.5, cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        grain = tex - cv2.GaussianBlur(tex, (0, 0), 2.0)
+        return np.clip(grain, -25.0, 25.0)
 
     def _lashes(self, eye: _Eye, frame, target) -> None:
         """A soft dark line along the lid seam as the eye closes beyond the portrait's own."""
-        strength = self._closure(eye, target) * 0.75
+        strength = self._closure(eye, target) * 0.9
         if strength <= 0.0:
             return
         seam = 0.6 * target[eye.up] + 0.4 * target[eye.lo]
         layer = np.zeros(frame.shape[:2], np.uint8)
-        thick = max(1, int(round(0.012 * self.face_px)))
+        thick = max(1, int(round(0.016 * self.face_px)))
         cv2.polylines(layer, [(seam * 16).round().astype(np.int32)], False, 255, thick,
                       cv2.LINE_AA, shift=4)
         x0, y0 = np.maximum(np.floor(seam.min(0)).astype(int) - 3 * thick, 0)
@@ -166,7 +180,7 @@ class EyeRenderer:
         a = cv2.GaussianBlur(layer[y0:y1, x0:x1].astype(np.float32) / 255.0, (0, 0),
                              0.6 * thick)[..., None] * strength
         box = frame[y0:y1, x0:x1].astype(np.float32)
-        frame[y0:y1, x0:x1] = (box * (1 - a) + 0.25 * box * a).round().astype(np.uint8)
+        frame[y0:y1, x0:x1] = (box * (1 - a) + 0.2 * box * a).round().astype(np.uint8)
 
 
 def _sorted_x(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

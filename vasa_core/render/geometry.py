@@ -20,10 +20,15 @@ from matplotlib.path import Path as MplPath
 
 from ..face.basis import expression_basis, gaze_offsets
 from ..face.fit import transform_from_pose
-from ..face.topology import FACE_OVAL
+from ..face.topology import FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER
 from ..latent import EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE, FaceLatent
 
 N_MESH = 468
+# The inner-lip gap a fully open jaw (jawOpen 1, mouthClose 0) shows at least, in outer-eye-
+# corner distances: a portrait whose fitted neutral keeps its lips pressed or rolled in
+# (identity the single-image fit could not separate) has its jaw stretched to open this far.
+JAW_OPEN_GAP = 0.5
+MAX_JAW_GAIN = 2.0
 HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
 HEAD_RADII = np.array([0.62, 0.82, 0.72])
 
@@ -87,7 +92,7 @@ class HeadGeometry:
         self._identity, self._basis = t(latent.identity), t(expression_basis())
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
-        self._blink_gains_cache = self._blink_gains()
+        self._gains = [*self._blink_gains(), self._jaw_gain()]
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
 
     # -- model ---------------------------------------------------------------------------
@@ -110,7 +115,7 @@ class HeadGeometry:
         return (px - origin) * c.scale
 
     def _blink_gains(self) -> list[tuple[int, float, float]]:
-        """Per eye: (blink index, the portrait's blink b0, gain k) for `_close_lids`.
+        """Per eye: (blink index, the portrait's blink b0, gain k) for `_personalise`.
 
         The basis closes a canonical-sized eye; real eyes are narrower or wider. Above the
         portrait's own b0 the blink coefficient is stretched so that 1.0 closes *this*
@@ -126,16 +131,36 @@ class HeadGeometry:
             out.append((k, b0, max(gap, 0.0) / max((1.0 - b0) * closure, 1e-6)))
         return out
 
-    def _close_lids(self, expr: torch.Tensor) -> torch.Tensor:
+    def _jaw_gain(self) -> tuple[int, float, float]:
+        """(jawOpen index, the portrait's jawOpen b0, gain k) for `_personalise`: above b0
+        the jaw is stretched, b_eff = b0 + k (b - b0), so that a fully open jaw parts the
+        inner lips by JAW_OPEN_GAP eye distances on this face (k = 1 where it already does;
+        at most MAX_JAW_GAIN)."""
+        basis, e0 = expression_basis(), np.asarray(self.latent.expression0, np.float64)
+        k, close = EXPRESSION_NAMES.index("jawOpen"), EXPRESSION_NAMES.index("mouthClose")
+        wide = e0.copy()
+        wide[k], wide[close] = 1.0, 0.0
+        shape = self._shape_np(wide, self.latent.gaze0)
+        up, lo = list(LIPS_INNER_UPPER[3:8]), list(LIPS_INNER_LOWER[3:8])
+        gap = float(np.mean(shape[lo, 1] - shape[up, 1]))
+        eyes = float(np.linalg.norm(shape[33] - shape[263]))
+        per_unit = float(np.mean(basis[k, lo, 1] - basis[k, up, 1]))  # gap per unit jawOpen
+        missing = JAW_OPEN_GAP * eyes - gap
+        b0 = float(e0[k])
+        gain = 1.0 + max(missing, 0.0) / max((1.0 - b0) * per_unit, 1e-6)
+        return k, b0, float(min(gain, MAX_JAW_GAIN))
+
+    def _personalise(self, expr: torch.Tensor) -> torch.Tensor:
+        """Coefficients stretched above the portrait's own (`_blink_gains`, `_jaw_gain`)."""
         expr = expr.clone()
-        for k, b0, gain in self._blink_gains_cache:
+        for k, b0, gain in self._gains:
             b = expr[:, k]
             expr[:, k] = torch.where(b > b0, b0 + gain * (b - b0), b)
         return expr
 
     def shapes(self, motion: torch.Tensor) -> torch.Tensor:
         """(B, D) motion -> (B, 478, 3) canonical shapes."""
-        expr = self._close_lids(motion[:, EXPRESSION_SLICE].clamp(0, 1))
+        expr = self._personalise(motion[:, EXPRESSION_SLICE].clamp(0, 1))
         gaze = torch.as_tensor(gaze_offsets(motion[:, GAZE_SLICE].cpu().numpy()),
                                dtype=torch.float64, device=self.device)
         return self._identity + torch.einsum("bk,kvc->bvc", expr, self._basis) + gaze

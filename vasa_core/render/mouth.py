@@ -1,12 +1,22 @@
 """Synthesised mouth interior: what a warp cannot show when the lips part further.
 
 Inside the target inner-lip contour we paint, in the mouth's own frame (u along the
-corner-to-corner axis, v across it): a dark cavity shaded darker towards its centre, a
-tongue low in the mouth, upper teeth hanging from the upper lip and a lower row rising
-from the lower lip, with tooth gaps and side shading. Colours are derived from the
-portrait (skin and lip tone, brightness) so the interior matches its lighting and white
-balance. It fades in with the opening beyond the portrait's own, so the portrait's own
-mouth (closed or open) is reproduced exactly at its own motion.
+corner-to-corner axis, v down across it):
+
+  cavity   dark, darker towards the back (centre) and the buccal corridors (corners);
+  tongue   low in the mouth, lit from above;
+  teeth    an upper row fixed to the skull (anchored to the nose base, so a lifted upper
+           lip uncovers gums and a dropped jaw uncovers the teeth from above) and a lower
+           row carried by the jaw (anchored to the chin). Each row is separate teeth of
+           anatomical widths (central incisors widest), rounded by shading, with dark
+           gaps between them, fading into the corridor towards the corners;
+  gums     a band above the upper teeth, seen when the upper lip rises;
+  shadow   the lips shade the teeth and gums just inside them.
+
+Colours follow the portrait: teeth take the white balance and brightness of its skin, or
+its own teeth when the photo shows them; cavity, tongue and gums take its lip colour. The
+interior fades in with the opening beyond the portrait's own, so the portrait's own mouth
+(closed or open) is reproduced exactly at its own motion.
 """
 from __future__ import annotations
 
@@ -17,8 +27,16 @@ from ..face import topology as T
 from ..latent import FaceLatent
 
 INNER = np.array(T.LIPS_INNER_UPPER + T.LIPS_INNER_LOWER[::-1][1:-1])
-TEETH_HEIGHT = 0.05  # face widths, visible height of the upper incisors
-TOOTH_WIDTH = 0.045  # face widths
+NOSE_BASE, CHIN = 2, 152  # skull and jaw anchors (MediaPipe face-mesh indices)
+TEETH_HEIGHT = 0.075  # face widths: upper incisor crown length
+LOWER_HEIGHT = 0.06  # face widths: lower incisor crown length
+# Tooth edges from the midline outwards, face widths (the latent's unit, about the
+# distance between the outer eye corners): central and lateral incisors, canine, two
+# premolars, as seen from the front (typical adult crowns)
+TOOTH_EDGES = np.array([0.0, 0.1, 0.17, 0.235, 0.29, 0.34, 0.385])
+TOOTH_LENGTH = np.array([1.0, 0.9, 0.96, 0.86, 0.8, 0.75])  # of TEETH_HEIGHT, per tooth
+GAP = 0.008  # face widths: the shaded seam between neighbouring teeth
+GUM_HEIGHT = 0.03  # face widths of gum above the upper teeth
 
 
 def _opening(points: np.ndarray) -> float:
@@ -33,20 +51,50 @@ class MouthRenderer:
         self.face_px = latent.scale_px * geometry.canvas.scale  # face width in canvas px
         src = geometry.source
         self.open0 = _opening(src)
+        self.eyes0 = float(np.linalg.norm(src[33] - src[263]))
         skin = self._sample(canvas_image, src, (50, 280, 101, 330, 205, 425))
         lips = self._sample(canvas_image, src, (17, 0, 84, 314, 37, 267))
         grey = skin.mean()
         balance = skin / max(grey, 1.0)  # the portrait's white balance, as a tint
-        bright = float(np.clip(grey * 1.25 + 40, 120, 235))
-        self.teeth = np.clip(bright * (0.85 + 0.15 * balance), 0, 255)
-        self.cavity = np.clip(0.22 * lips + [12, 2, 2], 0, 255)
+        bright = float(np.clip(grey * 1.2 + 45, 120, 230))
+        self.teeth = self._own_teeth(canvas_image, src)
+        if self.teeth is None:
+            self.teeth = np.clip(bright * (0.88 + 0.12 * balance), 0, 255)
+        self.cavity = np.clip(0.2 * lips + [10, 2, 2], 0, 255)
         self.tongue = np.clip(0.75 * lips + [25, 0, 0], 0, 255)
+        self.gums = np.clip(0.85 * lips + 0.25 * skin, 0, 255)
+        self.anchors0 = self._anchors(src)
 
     @staticmethod
     def _sample(image: np.ndarray, points: np.ndarray, idx) -> np.ndarray:
         h, w = image.shape[:2]
         xy = np.clip(points[list(idx)].round().astype(int), 0, [w - 1, h - 1])
         return np.median(image[xy[:, 1], xy[:, 0]].astype(np.float32), axis=0)
+
+    def _own_teeth(self, image: np.ndarray, src: np.ndarray) -> np.ndarray | None:
+        """The colour of the portrait's own teeth, when its mouth is open and shows them
+        (bright, unsaturated pixels inside the inner lips); else None."""
+        if self.open0 < 0.03 * self.face_px:
+            return None
+        mask = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [src[INNER].round().astype(np.int32)], 1)
+        inside = image[mask.astype(bool)].astype(np.float32)
+        if len(inside) < 20:
+            return None
+        hsv = cv2.cvtColor(inside[None].astype(np.uint8), cv2.COLOR_RGB2HSV)[0]
+        teeth = inside[(hsv[:, 2] > np.percentile(hsv[:, 2], 70)) & (hsv[:, 1] < 110)]
+        return np.median(teeth, axis=0) if len(teeth) >= 10 else None
+
+    def _anchors(self, points: np.ndarray) -> tuple[float, float]:
+        """Where the rows sit, in the mouth frame of `points`, as distances per eye width:
+        the upper row's gum line below the nose base, the lower row's edge above the chin."""
+        frame = _MouthFrame(points)
+        eyes = max(float(np.linalg.norm(points[33] - points[263])), 1e-6)
+        upper_lip = float(np.mean(frame.v(points[list(T.LIPS_INNER_UPPER[4:7])])))
+        top = upper_lip - 0.35 * TEETH_HEIGHT * self.face_px * eyes / self.eyes0
+        edge = top + TEETH_HEIGHT * self.face_px * eyes / self.eyes0
+        return ((top - frame.v(points[NOSE_BASE])) / eyes,
+                (frame.v(points[CHIN]) - edge) / eyes)
 
     def weight(self, target: np.ndarray) -> float:
         """0 at the portrait's own opening, 1 once the lips part ~0.04 face widths more."""
@@ -73,38 +121,77 @@ class MouthRenderer:
         frame[y0:y1, x0:x1] = (box * (1 - alpha) + interior * alpha).round().astype(np.uint8)
 
     def _interior(self, target, x0, y0, x1, y1) -> np.ndarray:
-        """(h, w, 3) float colours of the interior in the box, mouth-frame shading."""
-        right, left = target[78], target[308]
-        axis = (left - right) / max(np.linalg.norm(left - right), 1e-6)
-        normal = np.array([-axis[1], axis[0]])  # points down the face
+        """(h, w, 3) float colours of the interior in the box."""
+        frame = _MouthFrame(target)
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32) + 0.5
-        rel = np.stack([xs, ys], -1) - (right + left) / 2
-        u, v = rel @ axis, rel @ normal
-        half = max(np.linalg.norm(left - right) / 2, 1.0)
-
-        def curve(idx):
-            pts = target[list(idx)] - (right + left) / 2
-            pu, pv = pts @ axis, pts @ normal
-            order = np.argsort(pu)
-            return np.interp(u, pu[order], pv[order])
-
-        v_up, v_lo = curve(T.LIPS_INNER_UPPER), curve(T.LIPS_INNER_LOWER)
+        u, v = frame.uv(np.stack([xs, ys], -1))
+        v_up, v_lo = frame.curve(target, T.LIPS_INNER_UPPER, u), \
+            frame.curve(target, T.LIPS_INNER_LOWER, u)
+        scale = float(np.linalg.norm(target[33] - target[263])) / self.eyes0  # face size now
+        face = self.face_px * scale
+        half = frame.half
         gap = np.maximum(v_lo - v_up, 1.0)
-        depth = 1.0 - 0.55 * np.exp(-((u / half) ** 2) * 2 - ((v - (v_up + v_lo) / 2) / gap) ** 2 * 4)
-        out = self.cavity * depth[..., None]
+        centre = np.exp(-((u / half) ** 2) * 2 - ((v - (v_up + v_lo) / 2) / gap) ** 2 * 4)
+        out = self.cavity * (1.0 - 0.55 * centre)[..., None]
         tongue = np.clip(1 - (u / (0.7 * half)) ** 2 - ((v - v_lo) / (0.45 * gap)) ** 2, 0, 1)
-        out = out * (1 - tongue[..., None] * 0.9) + self.tongue * 0.8 * tongue[..., None] * 0.9
-        th = TEETH_HEIGHT * self.face_px
-        # Teeth fade into the dark buccal corridor towards the corners (alpha, not colour,
-        # so no grey ring forms); the lower row is mostly hidden by the lower lip.
-        reach = np.clip((0.85 - np.abs(u / half)) / 0.3, 0, 1)
-        gaps = 0.93 + 0.07 * np.abs(np.cos(np.pi * u / (TOOTH_WIDTH * self.face_px)))
-        depth_in = v - v_up  # px below the upper lip line
-        upper = np.clip((th - depth_in) / 1.5, 0, 1) * (depth_in >= -1)
-        gum_shadow = 0.8 + 0.2 * np.clip(depth_in / (0.5 * th), 0, 1)
-        lower_h = 0.3 * th
-        lower = np.clip((v - (v_lo - lower_h)) / 1.5, 0, 1) * (v <= v_lo + 1)
-        for row, shade, span in ((upper, gum_shadow, reach), (lower, 0.62, reach ** 2)):
-            a = (row * span)[..., None]
-            out = out * (1 - a) + self.teeth * (shade * gaps)[..., None] * a
-        return out
+        out = out * (1 - 0.9 * tongue[..., None]) + self.tongue * 0.72 * tongue[..., None]
+        eyes = self.eyes0 * scale
+        top = frame.v(target[NOSE_BASE]) + self.anchors0[0] * eyes  # upper gum line
+        edge = frame.v(target[CHIN]) - self.anchors0[1] * eyes  # lower incisal edge
+        corridor = np.clip((0.9 - np.abs(u / half)) / 0.35, 0, 1)  # teeth fade at corners
+        gums = np.clip((v - (top - GUM_HEIGHT * face)) / 1.5, 0, 1) * (v < top + 1)
+        out = _over(out, self.gums * (0.7 + 0.3 * corridor)[..., None], gums * corridor)
+        upper, upper_shade = _row(u, v - top, face, TEETH_HEIGHT, +1)
+        lower, lower_shade = _row(u, edge - v, face, LOWER_HEIGHT, -1)
+        for row, shade, dim in ((upper, upper_shade, 1.0), (lower, lower_shade, 0.8)):
+            out = _over(out, self.teeth * (dim * shade)[..., None], row * corridor)
+        lip_shadow = np.clip(np.minimum(v - v_up, v_lo - v) / (0.015 * face), 0, 1)
+        return out * (0.8 + 0.2 * lip_shadow)[..., None]
+
+
+class _MouthFrame:
+    """The mouth's own frame: u along the corner-to-corner axis from the mouth centre, v
+    across it, pointing down the face (px)."""
+
+    def __init__(self, points: np.ndarray):
+        right, left = points[78], points[308]
+        self.axis = (left - right) / max(np.linalg.norm(left - right), 1e-6)
+        self.normal = np.array([-self.axis[1], self.axis[0]])
+        self.origin = (right + left) / 2
+        self.half = max(np.linalg.norm(left - right) / 2, 1.0)
+
+    def uv(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rel = xy - self.origin
+        return rel @ self.axis, rel @ self.normal
+
+    def v(self, xy: np.ndarray):
+        return (np.asarray(xy) - self.origin) @ self.normal
+
+    def curve(self, points: np.ndarray, idx, u: np.ndarray) -> np.ndarray:
+        """v of the contour `idx` of `points` at each u (linear between landmarks)."""
+        pu, pv = self.uv(points[list(idx)])
+        order = np.argsort(pu)
+        return np.interp(u, pu[order], pv[order])
+
+
+def _row(u: np.ndarray, depth: np.ndarray, face: float, height: float, sign: int
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """(coverage, shade) of one row of teeth. depth: px from the row's root towards its
+    biting edge; teeth of TOOTH_EDGES widths, TOOTH_LENGTH long, rounded by shading, with
+    dark gaps between them and a slightly translucent, darker root third."""
+    x = np.abs(u) / face  # face widths from the midline
+    k = np.clip(np.searchsorted(TOOTH_EDGES, x) - 1, 0, len(TOOTH_LENGTH) - 1)
+    left, right = TOOTH_EDGES[k], TOOTH_EDGES[k + 1]
+    across = (x - left) / (right - left)  # 0..1 across the tooth
+    length = TOOTH_LENGTH[k] * height * face * (1 - 0.25 * (2 * across - 1) ** 4)
+    cover = np.clip((length - depth) / 1.2, 0, 1) * np.clip(depth + 1, 0, 1)
+    gaps = np.clip(np.minimum(x - left, right - x) / GAP, 0, 1)
+    rounded = 0.78 + 0.22 * np.sin(np.pi * np.clip(across, 0, 1))
+    root = 0.82 + 0.18 * np.clip(depth / np.maximum(0.35 * length, 1), 0, 1)
+    shade = rounded * root * (0.6 + 0.4 * gaps)
+    return cover, shade
+
+
+def _over(under: np.ndarray, colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    a = alpha[..., None]
+    return under * (1 - a) + colour * a
