@@ -7,7 +7,7 @@ import pytest
 
 from conftest import cached_latent, cached_renderer, portrait_params
 from vasa_core import eval as ev
-from vasa_core.io.examples import shared_assets_dir
+from vasa_core.io.examples import example_portrait_path, shared_assets_dir
 from vasa_core.latent import Motion
 from vasa_core.animate.tour import sweep
 
@@ -135,3 +135,17 @@ def test_cli_eval_rejects_an_empty_folder(tmp_path, capsys):
 
     assert main(["eval", "--videos", str(tmp_path)]) == 2
     assert "no videos (.mp4, " in capsys.readouterr().err
+
+
+def test_tracking_starts_afresh_on_every_clip():
+    """The shared tracking detector forgets the previous clip: reading a clip gives the
+    same landmarks whatever was read before it (else its first frames inherit the last
+    clip's face)."""
+    from vasa_core.io.media import load_image
+
+    latent, renderer = cached_latent(PATH), cached_renderer(PATH)
+    clip = renderer.render(sweep(latent.motion0(), "jawOpen", [0.0, 0.5, 1.0]))
+    first = ev.mouth_opening(clip)
+    other = load_image(example_portrait_path())
+    ev.mouth_opening(np.stack([other[::-1], other]))  # another face, upside down first
+    np.testing.assert_array_equal(ev.mouth_opening(clip), first)

@@ -44,6 +44,7 @@ def track(frames: Iterable[np.ndarray], shape: np.ndarray | None = None) -> list
     """Per-frame `detect_and_fit` results with the tracking detector (None: no face),
     fitted against `shape` (a person's identity) or the canonical face."""
     detector = default_detector(static=False)
+    detector.reset()  # a new clip: nothing carried over from the last one
     return [detect_and_fit(frame, detector, retry=False, shape=shape) for frame in frames]
 
 

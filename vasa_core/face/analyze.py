@@ -100,6 +100,8 @@ def analyze_frames(frames: Iterable[np.ndarray], fps: float = FPS, tracking: boo
     """Motion (T, D) of the largest face in each RGB frame (see `motion_from_fits`),
     fitted against `shape` (a person's identity) or the canonical face."""
     detector = detector or default_detector(static=not tracking)
+    if tracking:
+        detector.reset()  # a new clip: nothing carried over from the last one
     return motion_from_fits([detect_and_fit(f, detector, retry=False, shape=shape)
                              for f in frames], fps)
 

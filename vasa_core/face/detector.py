@@ -89,6 +89,11 @@ class FaceDetector:
         self._box_detector = None
         self._segmenter = None
 
+    def reset(self) -> None:
+        """Forget the face being tracked (`static=False`): call at the start of each clip,
+        or its first frames are read where the previous clip's face was."""
+        self.mesh.reset()
+
     def close(self) -> None:
         for g in (self.mesh, self._retry_mesh, self._box_detector, self._segmenter):
             if g is not None:

@@ -78,5 +78,10 @@ class QuietGraph:
         with filtered():
             return self._graph.process(image)
 
+    def reset(self) -> None:
+        """Start a new run: a tracking graph forgets the face it followed."""
+        with filtered():
+            self._graph.reset()
+
     def close(self) -> None:
         self._graph.close()
