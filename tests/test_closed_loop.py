@@ -65,7 +65,7 @@ PORTRAITS = portrait_params()
 KNOWN_GAPS = {
     ("jawOpen", "liveportrait_d9.jpg"), ("jawOpen", "liveportrait_s10.jpg"),
     ("mouthPucker", "face_recognition_biden2.jpg"), ("mouthPucker", "face_recognition_obama.jpg"),
-    ("eyeBlinkLeft", "liveportrait_s10.jpg"), ("gaze_yaw", "liveportrait_d9.jpg"),
+    ("gaze_yaw", "liveportrait_d9.jpg"),
     ("gaze_pitch", "face_recognition_biden2.jpg"), ("gaze_pitch", "liveportrait_d8.jpg"),
     ("gaze_pitch", "liveportrait_d9.jpg"),
 }

@@ -40,8 +40,10 @@ class Compositor:
         self._alpha = np.empty((s, s), np.float32)
         self._keep = np.empty((s, s), np.float32)
         self._back = np.empty((s, s, 3), np.float32)
+        self._shifted = np.empty((s, s, 2), np.float32)  # the map in the layers' own px
         if self.backend == "torch":
-            self._gpu = {k: torch.as_tensor(v, device=self.device) for k, v in vars(layers).items()}
+            self._gpu = {k: torch.as_tensor(v, device=self.device) for k, v in vars(layers).items()
+                         if isinstance(v, np.ndarray)}
 
     def source_map(self, flow: Flow, i: int, target: np.ndarray) -> np.ndarray:
         """Frame i's (S, S, 2) float32 source px per output px (a reused buffer)."""
@@ -67,6 +69,8 @@ class Compositor:
 
     def _blend_opencv(self, src_map: np.ndarray, out: np.ndarray) -> None:
         lay = self.layers
+        if lay.margin:
+            src_map = np.add(src_map, np.float32(lay.margin), out=self._shifted)
         cv2.remap(lay.person, src_map, None, cv2.INTER_LINEAR, dst=self._colour,
                   borderMode=cv2.BORDER_REPLICATE)
         cv2.remap(lay.alpha, src_map, None, cv2.INTER_LINEAR, dst=self._alpha,
@@ -77,7 +81,8 @@ class Compositor:
         cv2.add(self._colour, self._back, dst=out, dtype=cv2.CV_8U)  # rounds, saturates
 
     def _blend_torch(self, src_map: np.ndarray, out: np.ndarray) -> None:
-        g, src = self._gpu, torch.as_tensor(src_map, device=self.device)[None]
+        g = self._gpu
+        src = torch.as_tensor(src_map, device=self.device)[None] + self.layers.margin
         colour = grid_sample_px(g["person"], src)[0]
         a = grid_sample_px(g["alpha"][..., None], src)[0]
         frame = colour + (1 - a) * g["plate"]

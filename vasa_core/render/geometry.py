@@ -7,7 +7,7 @@ Control points, in source-canvas pixels (N, 2):
   * head-proxy points on an ellipsoid around the skull, outside the face: rigid head
     motion, so hair and ears follow the head;
   * a ring beyond the head silhouette whose motion fades out below the chin (the neck),
-  * anchors on the canvas border and the torso: never move.
+  * anchors around the layers' outer edge (the canvas and its margin): never move.
 Their displacements are interpolated densely by warp.py.
 """
 from __future__ import annotations
@@ -35,12 +35,17 @@ HEAD_RADII = np.array([0.62, 0.82, 0.72])
 
 @dataclass
 class Canvas:
-    """A square source region (x0, y0, side) in portrait pixels, rendered at `size` px."""
+    """A square source region (x0, y0, side) in portrait pixels, rendered at `size` px.
+
+    `margin`: output px of source beyond each side that the layers carry, so that a head
+    moving near the canvas edge uncovers real (or plausibly continued) pixels instead of
+    stretching the edge; the still border anchors sit at its outer edge."""
 
     x0: float
     y0: float
     side: float
     size: int
+    margin: int = 0
 
     @property
     def scale(self) -> float:
@@ -94,6 +99,14 @@ class HeadGeometry:
         self._src = t(self.source)
         self._gains = [*self._blink_gains(), self._jaw_gain()]
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
+
+    def neutral_mesh(self) -> np.ndarray:
+        """(478, 2) canvas px of the portrait's fitted neutral face (no expression) at its
+        own pose and gaze: where its lips rest and its jaw is closed."""
+        zero = np.zeros_like(np.asarray(self.latent.expression0, np.float64))
+        mesh = self._project_np(self.latent.pose0.to_array(),
+                                self._shape_np(zero, self.latent.gaze0))
+        return self.canvas.to_canvas(mesh).astype(np.float32)
 
     # -- model ---------------------------------------------------------------------------
     def _shape_np(self, expression, gaze) -> np.ndarray:
@@ -197,11 +210,13 @@ class HeadGeometry:
         return d.argmin(1)
 
     def _anchors(self) -> np.ndarray:
+        """Still points around the layers' outer edge (the canvas plus its margin)."""
         c = self.canvas
+        m = c.margin / c.scale  # source px
         k = np.linspace(0, 1, 9)
         edge = np.concatenate([np.stack([k, 0 * k], 1), np.stack([k, 0 * k + 1], 1),
                                np.stack([0 * k, k], 1), np.stack([0 * k + 1, k], 1)])
-        return np.array([c.x0, c.y0]) + edge * c.side
+        return np.array([c.x0 - m, c.y0 - m]) + edge * (c.side + 2 * m)
 
     def displacement(self, motion: torch.Tensor) -> Controls:
         """(B, D) motion -> the control points' motion, canvas px (float64 throughout,

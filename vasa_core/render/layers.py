@@ -20,17 +20,24 @@ import numpy as np
 
 @dataclass
 class Layers:
-    """Canvas-sized layers: `person` (S, S, 3) float32 premultiplied colour C, `alpha`
-    (S, S) float32 in [0, 1], `plate` (S, S, 3) float32 background B (whole grey levels)."""
+    """`person` (S + 2m, S + 2m, 3) float32 premultiplied colour C and `alpha` (S + 2m,
+    S + 2m) float32 in [0, 1], over the canvas and a margin of m = `margin` px on every
+    side (sampled at canvas point p + m); `plate` (S, S, 3) float32 background B (whole
+    grey levels) under the canvas, where it stays."""
 
     person: np.ndarray
     alpha: np.ndarray
     plate: np.ndarray
+    margin: int = 0
 
 
-def split_layers(image: np.ndarray, alpha: np.ndarray, plate: np.ndarray) -> Layers:
-    """Layers with C + (1 - a) B = I. image, plate (S, S, 3) uint8; alpha (S, S) in [0, 1]."""
+def split_layers(image: np.ndarray, alpha: np.ndarray, plate: np.ndarray,
+                 margin: int = 0) -> Layers:
+    """Layers with C + (1 - a) B = I. image, plate (S + 2m, S + 2m, 3) uint8; alpha
+    (S + 2m, S + 2m) in [0, 1]; m = `margin`."""
     a = np.clip(alpha.astype(np.float32), 0.0, 1.0)
     b = plate.astype(np.float32)
     person = image.astype(np.float32) - (1.0 - a[..., None]) * b
-    return Layers(person=person, alpha=a, plate=b)
+    inner = slice(margin, b.shape[0] - margin)
+    return Layers(person=person, alpha=a, plate=np.ascontiguousarray(b[inner, inner]),
+                  margin=margin)

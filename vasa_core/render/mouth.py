@@ -37,6 +37,8 @@ TOOTH_EDGES = np.array([0.0, 0.1, 0.17, 0.235, 0.29, 0.34, 0.385])
 TOOTH_LENGTH = np.array([1.0, 0.9, 0.96, 0.86, 0.8, 0.75])  # of TEETH_HEIGHT, per tooth
 GAP = 0.008  # face widths: the shaded seam between neighbouring teeth
 GUM_HEIGHT = 0.03  # face widths of gum above the upper teeth
+TEETH_SHOWN = 0.025  # face widths of upper incisor below the relaxed upper lip
+OVERBITE = 0.015  # face widths: the upper incisors overlap the lower ones at rest
 
 
 def _opening(points: np.ndarray) -> float:
@@ -63,7 +65,7 @@ class MouthRenderer:
         self.cavity = np.clip(0.2 * lips + [10, 2, 2], 0, 255)
         self.tongue = np.clip(0.75 * lips + [25, 0, 0], 0, 255)
         self.gums = np.clip(0.85 * lips + 0.25 * skin, 0, 255)
-        self.anchors0 = self._anchors(src)
+        self.anchors0 = self._anchors(geometry.neutral_mesh())
 
     @staticmethod
     def _sample(image: np.ndarray, points: np.ndarray, idx) -> np.ndarray:
@@ -86,13 +88,15 @@ class MouthRenderer:
         return np.median(teeth, axis=0) if len(teeth) >= 10 else None
 
     def _anchors(self, points: np.ndarray) -> tuple[float, float]:
-        """Where the rows sit, in the mouth frame of `points`, as distances per eye width:
-        the upper row's gum line below the nose base, the lower row's edge above the chin."""
+        """Where the rows sit, in the mouth frame of `points` (the portrait's neutral face:
+        relaxed lips, closed jaw), as distances per eye width: the upper row's gum line
+        below the nose base, the lower row's biting edge above the chin."""
         frame = _MouthFrame(points)
         eyes = max(float(np.linalg.norm(points[33] - points[263])), 1e-6)
         upper_lip = float(np.mean(frame.v(points[list(T.LIPS_INNER_UPPER[4:7])])))
-        top = upper_lip - 0.35 * TEETH_HEIGHT * self.face_px * eyes / self.eyes0
-        edge = top + TEETH_HEIGHT * self.face_px * eyes / self.eyes0
+        face = self.face_px * eyes / self.eyes0
+        top = upper_lip - (TEETH_HEIGHT - TEETH_SHOWN) * face
+        edge = top + (TEETH_HEIGHT - OVERBITE) * face
         return ((top - frame.v(points[NOSE_BASE])) / eyes,
                 (frame.v(points[CHIN]) - edge) / eyes)
 

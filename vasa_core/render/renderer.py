@@ -30,20 +30,24 @@ from .compositor import Compositor
 from .warp import Warp
 
 CROP_FACTOR = 2.6  # canvas side / face-box side: head, hair and a little of the shoulders
+MARGIN = 0.15  # of the canvas side: source carried beyond each edge of a "face" crop
 GRID_DIVISOR = 4  # the flow is solved on a (size / 4)^2 grid, then upsampled ...
 EYE_MARGIN, LIPS_MARGIN = 0.08, 0.12  # ... and at 1 px around eyes and lips (face widths)
 
 
 def face_canvas(latent: FaceLatent, size: int | None) -> Canvas:
     """The largest square of side CROP_FACTOR x face box centred on the face that fits in
-    the portrait (integer pixels). `size` None keeps the native resolution."""
+    the portrait (integer pixels), so no output pixel is invented at the portrait's own
+    motion. `size` None keeps the native resolution and the canvas edge still (it is
+    pasted back into the photo); a "face" crop carries a MARGIN beyond its edges."""
     h, w = latent.size
     x0, y0, x1, y1 = latent.face_box
     side = int(min(h, w, round(CROP_FACTOR * max(x1 - x0, y1 - y0))))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.05 * (y1 - y0)
     left = int(np.clip(round(cx - side / 2), 0, w - side))
     top = int(np.clip(round(cy - side / 2), 0, h - side))
-    return Canvas(left, top, side, size or side)
+    margin = 0 if size is None else int(round(MARGIN * size))
+    return Canvas(left, top, side, size or side, margin)
 
 
 class Renderer:
@@ -89,10 +93,33 @@ class Renderer:
         return cv2.resize(patch, (c.size, c.size), interpolation=interp)
 
     def _layers(self) -> None:
-        """Canvas-sized portrait and its compositing layers (layers.py)."""
+        """Canvas-sized portrait and its compositing layers (layers.py), the latter with
+        the canvas margin around them."""
         self.image = self._crop(self.latent.image)
-        alpha = self._crop(self.latent.mask.astype(np.float32), cv2.INTER_LINEAR)
-        self.layers = split_layers(self.image, alpha, self._crop(self.latent.background))
+        mask = self.latent.mask.astype(np.float32)
+        alpha = self._padded(mask, self._crop(mask, cv2.INTER_LINEAR), cv2.INTER_LINEAR)
+        self.layers = split_layers(
+            self._padded(self.latent.image, self.image), alpha,
+            self._padded(self.latent.background, self._crop(self.latent.background)),
+            self.canvas.margin)
+
+    def _padded(self, array: np.ndarray, inner: np.ndarray, interp=None) -> np.ndarray:
+        """The canvas crop `inner` (size, size, ...) of `array` with the canvas margin
+        around it: the portrait's own pixels where it has them, mirrored beyond its edges
+        (a continuation of hair or clothes, never a stretched edge row)."""
+        c = self.canvas
+        if not c.margin:
+            return inner
+        m = int(np.ceil(c.margin / c.scale))  # source px
+        mirrored = cv2.copyMakeBorder(array, m, m, m, m, cv2.BORDER_REFLECT_101)
+        x0, y0, s = int(c.x0), int(c.y0), int(c.side)
+        window = mirrored[y0:y0 + s + 2 * m, x0:x0 + s + 2 * m]
+        out_side = c.size + 2 * c.margin
+        scale = out_side / (s + 2 * m)
+        interp = interp or (cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        out = cv2.resize(window, (out_side, out_side), interpolation=interp)
+        out[c.margin:c.margin + c.size, c.margin:c.margin + c.size] = inner
+        return out
 
     def _motion_tensor(self, motion: Motion) -> torch.Tensor:
         return torch.as_tensor(motion.values, dtype=torch.float64, device=self.device)
