@@ -292,7 +292,28 @@ class TalkingFacePipeline:
         if key not in self._face_cache:
             latent = analyze_image(pixels)
             self._face_cache = {key: _Face(latent, Renderer(latent, size=size, crop=crop))}
+        _warn_continued(self._face_cache[key].renderer.continued)
         return self._face_cache[key]
+
+
+class Notice(UserWarning):
+    """Something the user should know about their output (shown by the CLI and the app)."""
+
+
+class ContinuedEdgeWarning(Notice):
+    """The photo ends at the head: some pixels a moving head uncovers are continued."""
+
+
+def _warn_continued(edges: tuple[str, ...]) -> None:
+    """Tell the user when the head touches the photo's edge (`Renderer.continued`)."""
+    if edges:
+        import warnings
+
+        warnings.warn(ContinuedEdgeWarning(
+            f"the photo ends at the head ({', '.join(edges)}): where the head moves past "
+            "that edge, the hair or background beyond it is continued by mirroring, not "
+            "taken from the photo; a photo with more room around the head avoids this"),
+            stacklevel=3)
 
 
 def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterator[np.ndarray]:

@@ -31,6 +31,7 @@ from .warp import Warp
 
 CROP_FACTOR = 2.6  # canvas side / face-box side: head, hair and a little of the shoulders
 MARGIN = 0.15  # of the canvas side: source carried beyond each edge of a "face" crop
+TOUCHING = 0.2  # share of a photo edge beside the head that the person covers: "touching"
 GRID_DIVISOR = 4  # the flow is solved on a (size / 4)^2 grid, then upsampled ...
 EYE_MARGIN, LIPS_MARGIN = 0.08, 0.12  # ... and at 1 px around eyes and lips (face widths)
 
@@ -74,6 +75,23 @@ class Renderer:
         self.compositor = Compositor(self.layers, self.warp, device)
         self.mouth = MouthRenderer(latent, self.geometry, self.image)
         self.eyes = EyeRenderer(latent, self.geometry, self.image)
+        self.continued = self._continued_edges()
+
+    def _continued_edges(self) -> tuple[str, ...]:
+        """The photo edges ("top", "left", "right") the head or hair touches inside a
+        "face" crop: moving the head there uncovers pixels the photo does not have, which
+        the margin continues by mirroring (`_padded`). The bottom is left out: clothes
+        continuing below a portrait are what the photo would show."""
+        c, (_, w) = self.canvas, self.latent.size
+        if not c.margin:
+            return ()
+        mask, chin = self.latent.mask, int(self.latent.face_box[3])
+        x0, y0, x1 = int(c.x0), int(c.y0), int(c.x0 + c.side)
+        rows = slice(y0, max(min(chin, y0 + int(c.side)), y0 + 1))  # beside the head
+        edges = {"top": (y0 == 0, mask[0, x0:x1]), "left": (x0 == 0, mask[rows, 0]),
+                 "right": (x1 == w, mask[rows, w - 1])}
+        return tuple(name for name, (at_edge, line) in edges.items()
+                     if at_edge and float(np.mean(line)) > TOUCHING)
 
     def _fine_regions(self) -> None:
         """Eyes and lips, where lids and lip lines need an exact inverse (fine.py)."""
