@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lock demo tour test notebooks sheets bench clean distclean
+.PHONY: venv lock demo tour test notebooks sheets gallery bench clean distclean
 
 venv: $(STAMP)
 
@@ -47,6 +47,10 @@ notebooks: $(STAMP)
 
 sheets: $(STAMP)
 	$(BIN)/python -m benchmarks.contact_sheets
+
+# docs/gallery: the same commanded frames now and in the previous release (a git revision)
+gallery: $(STAMP)
+	$(BIN)/python -m benchmarks.gallery
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/suite.py --out outputs/bench.json

@@ -35,3 +35,14 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     assert (tmp_path / "outputs" / "tour.mp4").stat().st_size > 0
     assert (tmp_path / "talk.mp4").stat().st_size > 0
     assert namespace["out"].frames.shape[1:] == (256, 256, 3)
+
+
+def test_user_docs_stay_short_and_their_links_resolve():
+    """README at most 10 KB and the model card at most 12 KB (the experiment log lives in
+    docs/experiments.md); every relative link in them points at a file in the repo."""
+    card = README.parent / "checkpoints" / "vasa-motion-s" / "MODEL_CARD.md"
+    assert README.stat().st_size <= 10 * 1024 and card.stat().st_size <= 12 * 1024
+    for doc in (README, card):
+        for target in re.findall(r"\]\(([^)#]+)\)", doc.read_text(encoding="utf-8")):
+            if "://" not in target:
+                assert (doc.parent / target).exists(), f"{doc.name} links to {target}"
