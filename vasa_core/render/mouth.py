@@ -58,10 +58,10 @@ class MouthRenderer:
         lips = self._sample(canvas_image, src, (17, 0, 84, 314, 37, 267))
         grey = skin.mean()
         balance = skin / max(grey, 1.0)  # the portrait's white balance, as a tint
-        bright = float(np.clip(grey * 1.2 + 45, 120, 230))
+        bright = float(np.clip(grey * 1.25 + 45, 120, 240))
         self.teeth = self._own_teeth(canvas_image, src)
-        if self.teeth is None:
-            self.teeth = np.clip(bright * (0.88 + 0.12 * balance), 0, 255)
+        if self.teeth is None:  # enamel: bright, lit by the same light as the skin
+            self.teeth = np.clip(bright * (0.7 + 0.3 * balance), 0, 255)
         self.cavity = np.clip(0.2 * lips + [10, 2, 2], 0, 255)
         self.tongue = np.clip(0.75 * lips + [25, 0, 0], 0, 255)
         self.gums = np.clip(0.85 * lips + 0.25 * skin, 0, 255)
@@ -147,10 +147,10 @@ class MouthRenderer:
         out = _over(out, self.gums * (0.7 + 0.3 * corridor)[..., None], gums * corridor)
         upper, upper_shade = _row(u, v - top, face, TEETH_HEIGHT, +1)
         lower, lower_shade = _row(u, edge - v, face, LOWER_HEIGHT, -1)
-        for row, shade, dim in ((upper, upper_shade, 1.0), (lower, lower_shade, 0.8)):
+        for row, shade, dim in ((upper, upper_shade, 1.0), (lower, lower_shade, 0.9)):
             out = _over(out, self.teeth * (dim * shade)[..., None], row * corridor)
         lip_shadow = np.clip(np.minimum(v - v_up, v_lo - v) / (0.015 * face), 0, 1)
-        return out * (0.8 + 0.2 * lip_shadow)[..., None]
+        return out * (0.85 + 0.15 * lip_shadow)[..., None]
 
 
 class _MouthFrame:
