@@ -156,18 +156,33 @@ def _control_widgets() -> dict[str, gr.components.Component]:
     `handlers.pipeline_options` reads them; expert controls folded under "Advanced"."""
     c: dict[str, gr.components.Component] = {}
     controls = table()
-    with gr.Accordion("Controls", open=True):
-        for name, (default, spec, kind) in controls.items():
-            if not spec.advanced:
+    for title, advanced in (("Controls", False), ("Advanced", True)):
+        with gr.Accordion(title, open=not advanced):
+            names = [n for n, (_, spec, _) in controls.items() if spec.advanced == advanced]
+            for row in _rows(names):
                 with gr.Row():
-                    c.update(_widgets(name, default, spec, kind))
-    with gr.Accordion("Advanced", open=False):
-        for name, (default, spec, kind) in controls.items():
-            if spec.advanced:
-                with gr.Row():
-                    c.update(_widgets(name, default, spec, kind))
+                    for name in row:
+                        c.update(_widgets(name, *controls[name]))
     order = list(controls)  # the endpoints take the widgets in the table's order
     return dict(sorted(c.items(), key=lambda item: order.index(_control_of(item[0]))))
+
+
+def _rows(names: list[str], width: int = 3) -> list[list[str]]:
+    """Controls laid out in rows: one with an "auto" box and its sliders on a row of its
+    own, the others up to `width` a row, in the table's order."""
+    rows: list[list[str]] = []
+    current: list[str] = []
+    for name in names:
+        spec = table()[name][1]
+        if spec.auto is not None and spec.choices is None:
+            rows += [row for row in (current, [name]) if row]
+            current = []
+            continue
+        current.append(name)
+        if len(current) == width:
+            rows.append(current)
+            current = []
+    return rows + ([current] if current else [])
 
 
 def _control_of(widget: str) -> str:
@@ -200,7 +215,7 @@ def _widgets(name: str, default, spec: Control, kind: type) -> dict:
         low, high, step = spec.ui[index]
         value = low + (high - low) / 2 if default is None else default
         out[key] = gr.Slider(low, high, value, step=step, label=text,
-                             interactive=spec.auto is None, info=None if spec.parts else hint)
+                             interactive=spec.auto is None)
     return out
 
 
