@@ -192,3 +192,36 @@ def test_the_app_has_a_widget_per_control_with_the_tables_default():
         if f"{name}_auto" in changed:
             changed[f"{name}_auto"] = False
         assert pipeline_options(changed)[name] == value, name
+
+
+def flags(name: str, value) -> list[str]:
+    """The `vasa generate` flags that set control `name` to `value`."""
+    flag = "--" + name.replace("_", "-")
+    if isinstance(value, bool):
+        return [flag if value else "--no-" + name.replace("_", "-")]
+    return [flag, *map(str, value if isinstance(value, tuple) else (value,))]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_control_reaches_the_pipeline_from_the_command_line_and_a_manifest(
+        tmp_path, seen, name):
+    """End to end: `vasa generate` with the control's flag, and a batch manifest with its
+    column(s), hand the value to the pipeline's Settings (the call stops right there)."""
+    from tiny_checkpoint import save_tiny_checkpoint
+
+    from vasa_core.cli import main
+    from vasa_core.cli.batch import OPTION_COLUMNS
+
+    checkpoint = save_tiny_checkpoint(tmp_path / "ckpt")
+    value = other_value(name)
+    with pytest.raises(Stop):
+        main(["generate", "--audio", "speech.wav", "--out", str(tmp_path / "o.mp4"),
+              "--checkpoint", str(checkpoint), *flags(name, value)])
+    columns = [c for c, (n, _, _) in OPTION_COLUMNS.items() if n == name]
+    cells = value if isinstance(value, tuple) else (value,)
+    manifest = tmp_path / "jobs.csv"
+    manifest.write_text("image,audio," + ",".join(columns) + "\n"
+                        + "a.jpg,a.wav," + ",".join(map(str, cells)) + "\n")
+    assert main(["generate", "--manifest", str(manifest), "--out-dir", str(tmp_path / "v"),
+                 "--checkpoint", str(checkpoint), "--no-progress"]) == 1  # the row stopped
+    assert [getattr(s, name) for s in seen] == [value, value]
