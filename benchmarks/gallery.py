@@ -3,9 +3,9 @@ previous release, side by side, as small JPEGs in docs/gallery/.
 
     python -m benchmarks.gallery [--previous REV] [--out docs/gallery] [--tile 160]
 
-Per portrait (the built-in one and every shared one), one sheet of two rows: this
-checkout's renderer on top, the `--previous` revision's below (default PREVIOUS_RELEASE,
-the last release before the renderer's lifelike work). Frames:
+Per portrait (the built-in one and every shared one), one sheet: this checkout's
+renderer in the top block, the `--previous` revision's below it (default
+PREVIOUS_RELEASE, the last release before the renderer's lifelike work). Frames:
 neutral (the portrait's own motion), the mouth at its widest, both eyes shut, yaw -25 and
 +25, pitch -15 and +15, and each emotion's expression offsets (teacher/emotion.py) at
 strength 1. The motions are built here and handed to the previous revision as plain
@@ -83,8 +83,10 @@ def render_at(tree: Path, image: Path, motion: Motion, size: int) -> np.ndarray:
         return np.load(Path(tmp) / "f.npy")
 
 
-def sheet(rows: list[tuple[str, np.ndarray]], labels: list[str], tile: int) -> np.ndarray:
-    """One row of labelled tiles per (name, frames)."""
+def sheet(rows: list[tuple[str, np.ndarray]], labels: list[str], tile: int,
+          columns: int = 7) -> np.ndarray:
+    """Labelled tiles, `columns` a line; each (name, frames) its own block of lines, so the
+    same frame of two versions sits one block apart, in the same column."""
     lines = []
     for name, frames in rows:
         tiles = []
@@ -95,7 +97,9 @@ def sheet(rows: list[tuple[str, np.ndarray]], labels: list[str], tile: int) -> n
                 cv2.putText(t, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, colour, weight,
                             cv2.LINE_AA)
             tiles.append(t)
-        lines.append(np.concatenate(tiles, 1))
+        tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % columns)
+        lines += [np.concatenate(tiles[i:i + columns], 1)
+                  for i in range(0, len(tiles), columns)]
     return np.concatenate(lines, 0)
 
 
