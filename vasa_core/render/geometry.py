@@ -21,7 +21,8 @@ from matplotlib.path import Path as MplPath
 from ..face.basis import expression_basis, gaze_offsets
 from ..face.fit import transform_from_pose
 from ..face.topology import FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER
-from ..latent import EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE, FaceLatent
+from ..latent import (AFFECT, EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE,
+                      FaceLatent)
 
 N_MESH = 468
 # The inner-lip gap a fully open jaw (jawOpen 1, mouthClose 0) shows at least, in outer-eye-
@@ -29,6 +30,10 @@ N_MESH = 468
 # (identity the single-image fit could not separate) has its jaw stretched to open this far.
 JAW_OPEN_GAP = 0.5
 MAX_JAW_GAIN = 2.0
+# The ARKit-style basis moves brows, cheeks, squints and sneers a few millimetres, which
+# reads as almost nothing on a face; the affect coefficients (latent.AFFECT, whose rest
+# is 0 on every portrait) are rendered with this much more travel.
+AFFECT_TRAVEL = 1.6
 HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
 HEAD_RADII = np.array([0.62, 0.82, 0.72])
 
@@ -97,7 +102,8 @@ class HeadGeometry:
         self._identity, self._basis = t(latent.identity), t(expression_basis())
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
-        self._gains = [*self._blink_gains(), self._jaw_gain()]
+        self._gains = [*self._blink_gains(), self._jaw_gain(),
+                       *((EXPRESSION_NAMES.index(n), 0.0, AFFECT_TRAVEL) for n in AFFECT)]
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
 
     def neutral_mesh(self) -> np.ndarray:
@@ -164,7 +170,8 @@ class HeadGeometry:
         return k, b0, float(min(gain, MAX_JAW_GAIN))
 
     def _personalise(self, expr: torch.Tensor) -> torch.Tensor:
-        """Coefficients stretched above the portrait's own (`_blink_gains`, `_jaw_gain`)."""
+        """Coefficients stretched above the portrait's own (`_blink_gains`, `_jaw_gain`,
+        AFFECT_TRAVEL)."""
         expr = expr.clone()
         for k, b0, gain in self._gains:
             b = expr[:, k]
