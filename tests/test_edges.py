@@ -81,3 +81,16 @@ def test_the_user_is_told_when_the_photo_ends_at_the_head(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ContinuedEdgeWarning)
         pipe(example_portrait_path(), wave, size=64, steps=1)  # room around the head
+
+
+def test_the_command_line_prints_the_notice(tmp_path, capsys):
+    from tiny_checkpoint import save_tiny_checkpoint, speech_like, write_wav
+    from vasa_core.cli import main
+
+    image = tmp_path / "tight.png"
+    cv2.imwrite(str(image), cv2.cvtColor(tight_crops()["head at the left"], cv2.COLOR_RGB2BGR))
+    speech = write_wav(tmp_path / "s.wav", speech_like(0.3))
+    assert main(["generate", "--image", str(image), "--audio", str(speech), "--out",
+                 str(tmp_path / "o.mp4"), "--size", "64", "--steps", "1", "--checkpoint",
+                 str(save_tiny_checkpoint(tmp_path / "ckpt"))]) == 0
+    assert "note: the photo ends at the head (top)" in capsys.readouterr().err

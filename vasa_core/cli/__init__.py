@@ -81,9 +81,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _guarded(run: Callable[[], int]) -> int:
-    """Run a command, mapping bad input to `error: ...` and exit status 2."""
+    """Run a command, mapping bad input to `error: ...` and exit status 2, and the
+    pipeline's notices to `note: ...` lines."""
+    import warnings
+
+    from ..pipeline import Notice
+
     try:
-        return run()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", Notice)
+            status = run()
+        for notice in caught:
+            if issubclass(notice.category, Notice):
+                print(f"note: {notice.message}", file=sys.stderr)
+            else:
+                warnings.showwarning(notice.message, notice.category, notice.filename,
+                                     notice.lineno)
+        return status
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -18,7 +18,8 @@ def add_eval(commands) -> None:
                     "--audio: the rendered mouth against each clip's loudness. --controls "
                     "--audio A: gaze, distance, emotion and cfg_audio commands rendered with "
                     "the first audio and re-read (vasa_core.eval.controls).")
-    p.add_argument("--videos", type=Path, metavar="DIR", help="folder of talking videos (mp4, mpg, mov, ...)")
+    p.add_argument("--videos", type=Path, metavar="DIR",
+                   help="folder of talking videos (mp4, mpg, mov, ...)")
     p.add_argument("--audio", type=Path, nargs="+", metavar="PATH",
                    help="speech clips (with --controls: the first drives every command)")
     p.add_argument("--controls", action="store_true",
