@@ -31,7 +31,7 @@ from vasa_core.io.limits import LIMITS
 from vasa_core.io.media import write_video
 from vasa_core.grid import FPS, SAMPLE_RATE
 from vasa_core.pipeline import Notice, TalkingFacePipeline
-from vasa_core.settings import table
+from vasa_core.settings import part_names, table
 
 from .plot import motion_figure
 
@@ -101,10 +101,12 @@ def pipeline_options(values: dict) -> dict:
     voice") means None; a control without a widget keeps the table's default."""
     options = {}
     for name, (_, spec, kind) in table().items():
-        keys = [f"{name}_{part}" for part in spec.parts] or [name]
+        keys = part_names(name)
         if not all(key in values for key in keys):
             continue
-        if values.get(f"{name}_auto") or values[keys[0]] in (None, "", spec.auto) and spec.auto:
+        auto_ticked = bool(values.get(f"{name}_auto"))
+        auto_chosen = spec.auto is not None and values[keys[0]] in (None, "", spec.auto)
+        if auto_ticked or auto_chosen:
             options[name] = None
             continue
         parts = tuple(kind(values[key]) for key in keys)

@@ -21,7 +21,7 @@ from vasa_core.speech.tts import LANGUAGES
 from vasa_core.io.examples import example_portrait_path, shared_portraits
 from vasa_core.io.media import check_image_file
 from vasa_core.pipeline import TalkingFacePipeline
-from vasa_core.settings import Control, table
+from vasa_core.settings import Control, part_names, table
 
 from .handlers import (MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo, endpoint,
                        readable_message)
@@ -187,7 +187,7 @@ def _rows(names: list[str], width: int = 3) -> list[list[str]]:
 
 def _control_of(widget: str) -> str:
     """The control a widget belongs to: 'gaze_yaw' and 'gaze_auto' -> 'gaze'."""
-    return widget if widget in table() else widget.rsplit("_", 1)[0]
+    return next(name for name in table() if widget in (*part_names(name), f"{name}_auto"))
 
 
 def _widgets(name: str, default, spec: Control, kind: type) -> dict:
@@ -206,8 +206,7 @@ def _widgets(name: str, default, spec: Control, kind: type) -> dict:
     if spec.auto is not None:
         out[f"{name}_auto"] = gr.Checkbox(label=spec.auto[:1].upper() + spec.auto[1:],
                                           value=True)
-    for index, part in enumerate(spec.parts or (None,)):
-        key = f"{name}_{part}" if part else name
+    for index, key in enumerate(part_names(name)):
         text = spec.label[index] if index < len(spec.label) else key
         if not spec.ui:
             out[key] = gr.Number(default, precision=0 if kind is int else None, label=text)

@@ -147,6 +147,12 @@ def table() -> dict[str, tuple[Any, Control, type]]:
     return out
 
 
+def part_names(name: str) -> list[str]:
+    """The names of a control's values as a manifest row or the app holds them: one per
+    part of a tuple control (gaze -> gaze_yaw, gaze_pitch), else the control's own."""
+    return [f"{name}_{part}" for part in table()[name][1].parts] or [name]
+
+
 def scalar_type(annotation: Any) -> type:
     """The type of one value (of each part) of a field: bool, int, float or str."""
     text = str(annotation)

@@ -30,14 +30,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..settings import table
+from ..settings import part_names, table
 
 # One column per control (`settings.Settings`), a tuple control one per part (gaze_yaw,
 # gaze_pitch): {column: (control, part index or None, scalar type)}.
 OPTION_COLUMNS: dict[str, tuple[str, int | None, type]] = {
-    (f"{name}_{part}" if spec.parts else name): (name, index if spec.parts else None, kind)
+    column: (name, index if spec.parts else None, kind)
     for name, (_, spec, kind) in table().items()
-    for index, part in enumerate(spec.parts or (None,))
+    for index, column in enumerate(part_names(name))
 }
 OPTION_TYPES: dict[str, type] = {column: kind for column, (_, _, kind) in OPTION_COLUMNS.items()}
 COLUMNS = ("image", "audio", "out", *OPTION_TYPES)
@@ -155,7 +155,7 @@ def row_options(row: Row, defaults: dict) -> dict:
         else:
             parts.setdefault(name, {})[index] = parsed
     for name, given in parts.items():
-        names = [f"{name}_{part}" for part in table()[name][1].parts]
+        names = part_names(name)
         if len(given) != len(names):
             raise ValueError(f"give all of {' and '.join(names)}, or none")
         options[name] = tuple(given[i] for i in range(len(names)))
