@@ -102,8 +102,7 @@ class HeadGeometry:
         self._identity, self._basis = t(latent.identity), t(expression_basis())
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
-        self._gains = [*self._blink_gains(), self._jaw_gain(),
-                       *((EXPRESSION_NAMES.index(n), 0.0, AFFECT_TRAVEL) for n in AFFECT)]
+        self._rest, self._gain = self._stretch()
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
 
     def neutral_mesh(self) -> np.ndarray:
@@ -169,14 +168,20 @@ class HeadGeometry:
         gain = 1.0 + max(missing, 0.0) / max((1.0 - b0) * per_unit, 1e-6)
         return k, b0, float(min(gain, MAX_JAW_GAIN))
 
+    def _stretch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(rest b0 (K,), gain k (K,)) of `_personalise`: 1 where nothing is stretched."""
+        rest, gain = np.zeros(len(EXPRESSION_NAMES)), np.ones(len(EXPRESSION_NAMES))
+        gain[[EXPRESSION_NAMES.index(n) for n in AFFECT]] = AFFECT_TRAVEL  # rest 0 there
+        for k, b0, g in (*self._blink_gains(), self._jaw_gain()):
+            rest[k], gain[k] = b0, g
+        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64, device=self.device)
+        return as_tensor(rest), as_tensor(gain)
+
     def _personalise(self, expr: torch.Tensor) -> torch.Tensor:
-        """Coefficients stretched above the portrait's own (`_blink_gains`, `_jaw_gain`,
-        AFFECT_TRAVEL)."""
-        expr = expr.clone()
-        for k, b0, gain in self._gains:
-            b = expr[:, k]
-            expr[:, k] = torch.where(b > b0, b0 + gain * (b - b0), b)
-        return expr
+        """(B, K) coefficients stretched above the portrait's own, b0 + k (b - b0) where
+        b > b0 (`_blink_gains`, `_jaw_gain`, AFFECT_TRAVEL)."""
+        expr = expr.to(torch.float64)
+        return torch.where(expr > self._rest, self._rest + self._gain * (expr - self._rest), expr)
 
     def shapes(self, motion: torch.Tensor) -> torch.Tensor:
         """(B, D) motion -> (B, 478, 3) canonical shapes."""
