@@ -31,9 +31,8 @@ class FragmentedMp4Writer:
 
     def __init__(self, path: str | Path, fps: float = FPS, sample_rate: int | None = SAMPLE_RATE,
                  crf: int = 20, keyframe_seconds: float = 1.0) -> None:
-        import av
-
         from .media import AI_COMMENT
+        from .video_writer import open_output
 
         if not fps > 0:
             raise ValueError(f"fps must be positive, got {fps}")
@@ -44,13 +43,8 @@ class FragmentedMp4Writer:
         self._audio_pos = 0  # samples encoded so far
         self._video = self._audio = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._container = av.open(str(self.path), "w", format="mp4",
+        self._container = open_output(self.path, self.path, AI_COMMENT, format="mp4",
                                       options={"movflags": FRAGMENT_MOVFLAGS})
-        except (av.FFmpegError, OSError) as err:
-            raise ValueError(f"cannot write a video to {self.path} ({err}); use an .mp4 path "
-                             "in a writable folder") from err
-        self._container.metadata["comment"] = AI_COMMENT
 
     def __enter__(self) -> "FragmentedMp4Writer":
         return self

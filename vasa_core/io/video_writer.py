@@ -19,6 +19,19 @@ import numpy as np
 _FASTSTART_SUFFIXES = {".mp4", ".m4v", ".mov"}
 
 
+def open_output(target: Path, shown: Path, comment: str, **kwargs) -> av.container.Container:
+    """An output container at `target` (options for PyAV in `kwargs`) carrying the
+    `comment` metadata tag; ValueError naming `shown` (the path the user gave) when it
+    cannot be created."""
+    try:
+        container = av.open(str(target), "w", **kwargs)
+    except (av.FFmpegError, OSError, ValueError) as err:
+        raise ValueError(f"cannot write a video to {shown} ({err}); use an .mp4 path in a "
+                         "writable folder") from err
+    container.metadata["comment"] = comment
+    return container
+
+
 class VideoWriter:
     """Context manager: `with VideoWriter(...) as w: w.add(frame)`; the file appears at
     `path` on a clean exit, and nothing does if the block raises."""
@@ -40,12 +53,7 @@ class VideoWriter:
         # +faststart moves the index to the front so browsers start playing at once.
         faststart = self.path.suffix.lower() in _FASTSTART_SUFFIXES
         options = {"movflags": "+faststart"} if faststart else {}
-        try:
-            self._container = av.open(str(self._tmp), "w", options=options)
-        except (av.FFmpegError, ValueError) as err:
-            raise ValueError(f"cannot write a video to {self.path} ({err}); use an .mp4 "
-                             "path in a writable folder") from err
-        self._container.metadata["comment"] = comment
+        self._container = open_output(self._tmp, self.path, comment, options=options)
 
     def __enter__(self) -> "VideoWriter":
         return self
