@@ -3,8 +3,8 @@
     python -m benchmarks.lifelike [--size 256] [--json outputs/lifelike.json]
 
 For the built-in portrait and every shared one, render the portrait's own motion, then:
-    jaw     jawOpen 1 (lips apart): the inner-lip gap over the outer-eye-corner distance,
-            the measure of eval.metrics.mouth_opening (target >= 0.35 on every portrait)
+    jaw     jawOpen 1 (lips apart): the inner-lip gap over the outer-eye-corner distance
+            (eval.metrics.opening_ratio; target >= 0.35 on every portrait)
     blink   both lids closed: eye aspect ratio (lid gap / eye width, both eyes) over the
             same portrait's open eyes (target <= 0.45)
     turns   yaw +-25 and pitch +-15 from the portrait's own pose: is a face found, and the
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vasa_core.eval.metrics import opening_ratio
 from vasa_core.face.analyze import analyze_image, default_detector, detect_and_fit
 from vasa_core.io.examples import example_portrait_path, shared_portraits
 from vasa_core.latent import Motion
@@ -26,7 +27,6 @@ from vasa_core.render import Renderer
 
 # MediaPipe face-mesh indices: (upper lid, lower lid, outer corner, inner corner) per eye
 EYES = ((159, 145, 33, 133), (386, 374, 263, 362))
-UPPER_LIP, LOWER_LIP = (81, 13, 311), (178, 14, 402)
 TURNS = (("yaw", -25.0), ("yaw", 25.0), ("pitch", -15.0), ("pitch", 15.0))
 
 
@@ -56,11 +56,6 @@ def eye_ratio(pts: np.ndarray) -> float:
                           for u, d, o, i in EYES]))
 
 
-def mouth_ratio(pts: np.ndarray) -> float:
-    gap = np.linalg.norm(pts[list(LOWER_LIP)] - pts[list(UPPER_LIP)], axis=1).mean()
-    return float(gap / np.linalg.norm(pts[33] - pts[263]))
-
-
 def measure(path: Path, size: int) -> dict:
     latent = analyze_image(path)
     labels, motion = commands(latent.motion0())
@@ -71,7 +66,7 @@ def measure(path: Path, size: int) -> dict:
         return {"portrait": path.name, "error": "no face in the portrait's own frame"}
     own_pts, own_pose = seen["own"]
     out = {"portrait": path.name,
-           "jaw": round(mouth_ratio(seen["jaw"][0]), 3) if seen["jaw"] else None,
+           "jaw": round(opening_ratio(seen["jaw"][0]), 3) if seen["jaw"] else None,
            "blink": (round(eye_ratio(seen["blink"][0]) / eye_ratio(own_pts), 3)
                      if seen["blink"] else None)}
     for name, delta in TURNS:

@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from vasa_core.eval.metrics import opening_ratio
 from vasa_core.face import topology as T
 from vasa_core.face.analyze import default_detector
 from vasa_core.io.examples import example_portrait_path, shared_assets_dir, shared_portraits
@@ -33,9 +34,7 @@ INNER = list(T.LIPS_INNER_UPPER) + list(T.LIPS_INNER_LOWER[::-1][1:-1])
 
 def teeth_stats(frame: np.ndarray, pts: np.ndarray) -> tuple[float, float] | None:
     """(teeth luminance / cheek luminance, teeth saturation) of an open mouth, or None."""
-    gap = np.linalg.norm(pts[list(T.LIPS_INNER_LOWER[3:8])] - pts[list(T.LIPS_INNER_UPPER[3:8])],
-                         axis=1).mean()
-    if gap / np.linalg.norm(pts[33] - pts[263]) < OPEN:
+    if opening_ratio(pts) < OPEN:
         return None
     mask = np.zeros(frame.shape[:2], np.uint8)
     cv2.fillPoly(mask, [pts[INNER].round().astype(np.int32)], 1)

@@ -48,6 +48,13 @@ def track(frames: Iterable[np.ndarray], shape: np.ndarray | None = None) -> list
     return [detect_and_fit(frame, detector, retry=False, shape=shape) for frame in frames]
 
 
+def opening_ratio(points: np.ndarray) -> float:
+    """Inner-lip gap over the outer-eye-corner distance of one face's (478, 2) landmarks:
+    the mouth opening every pixel measure here uses."""
+    gap = np.linalg.norm(points[list(_LOWER)] - points[list(_UPPER)], axis=1).mean()
+    return float(gap / max(np.linalg.norm(points[33] - points[263]), 1e-6))
+
+
 def opening_from_fits(found: list) -> np.ndarray:
     """The mouth opening series of per-frame `detect_and_fit` results (see mouth_opening)."""
     out = []
@@ -55,9 +62,7 @@ def opening_from_fits(found: list) -> np.ndarray:
         if fit is None:
             out.append(np.nan)
             continue
-        pts = fit[1][:, :2]
-        gap = np.linalg.norm(pts[list(_LOWER)] - pts[list(_UPPER)], axis=1).mean()
-        out.append(gap / max(np.linalg.norm(pts[33] - pts[263]), 1e-6))
+        out.append(opening_ratio(fit[1][:, :2]))
     series = np.asarray(out, np.float64)
     ok = np.isfinite(series)
     if not ok.any():
