@@ -30,7 +30,7 @@ from vasa_core.speech.tts import LANGUAGES, Voice, synthesize
 from vasa_core.io.limits import LIMITS
 from vasa_core.io.media import write_video
 from vasa_core.grid import FPS, SAMPLE_RATE
-from vasa_core.pipeline import Notice, TalkingFacePipeline
+from vasa_core.pipeline import TalkingFacePipeline, notices
 from vasa_core.settings import part_names, table
 
 from .plot import motion_figure
@@ -137,19 +137,6 @@ def endpoint(method, controls: list[str]):
     call.__signature__ = inspect.Signature([*head, *named, *tail])
     call.__name__ = method.__name__
     return call
-
-
-@contextmanager
-def notes() -> Iterator[list[str]]:
-    """Collect the pipeline's notices to the user (`pipeline.Notice`, e.g. a photo that
-    ends at the head) as text, for the page's status line."""
-    import warnings
-
-    told: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", Notice)
-        yield told
-    told.extend(str(w.message) for w in caught if issubclass(w.category, Notice))
 
 
 def check_request(portrait: str | None, consent: bool) -> None:
@@ -271,7 +258,7 @@ class Demo:
             progress(0.0, desc="Reading the speech")
             wave = self._speech(audio, text, language, source)
             progress(0.1, desc=f"Animating {len(wave) / SAMPLE_RATE:.1f} s of speech")
-            with notes() as told:
+            with notices() as told:
                 output = self.pipe(portrait, (wave, SAMPLE_RATE), **options)
         progress(0.9, desc="Writing the mp4 and the motion CSV")
         folder = self.files.new()

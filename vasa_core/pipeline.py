@@ -36,6 +36,7 @@ words (`lip_words`) are final only once their utterance is over.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
@@ -298,6 +299,23 @@ class TalkingFacePipeline:
 
 class Notice(UserWarning):
     """Something the user should know about their output (shown by the CLI and the app)."""
+
+
+@contextlib.contextmanager
+def notices() -> Iterator[list[str]]:
+    """Collect the `Notice`s raised inside the block, each message once, into the yielded
+    list (filled when the block ends) instead of printing them: the CLI prints them as
+    `note:` lines, the app adds them to its status line."""
+    import warnings
+
+    told: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", Notice)
+        yield told
+    others = [w for w in caught if not issubclass(w.category, Notice)]
+    told.extend(dict.fromkeys(str(w.message) for w in caught if w not in others))
+    for w in others:  # not ours: shown as they would have been
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 class ContinuedEdgeWarning(Notice):

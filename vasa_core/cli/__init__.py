@@ -83,20 +83,13 @@ def main(argv: list[str] | None = None) -> int:
 def _guarded(run: Callable[[], int]) -> int:
     """Run a command, mapping bad input to `error: ...` and exit status 2, and the
     pipeline's notices to `note: ...` lines."""
-    import warnings
-
-    from ..pipeline import Notice
+    from ..pipeline import notices
 
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", Notice)
+        with notices() as told:
             status = run()
-        for notice in caught:
-            if issubclass(notice.category, Notice):
-                print(f"note: {notice.message}", file=sys.stderr)
-            else:
-                warnings.showwarning(notice.message, notice.category, notice.filename,
-                                     notice.lineno)
+        for message in told:
+            print(f"note: {message}", file=sys.stderr)
         return status
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
