@@ -9,6 +9,8 @@ For the built-in portrait and every shared one, render the portrait's own motion
             same portrait's open eyes (target <= 0.45)
     turns   yaw +-25 and pitch +-15 from the portrait's own pose: is a face found, and the
             re-read change of angle over the commanded one (target within 20 %)
+    tears   the largest share of the face's pixels whose source point jumps over 3 px
+            from a neighbour's over the four turns (eval.metrics.torn_share)
 Prints one row per portrait and writes the figures as JSON.
 """
 from __future__ import annotations
@@ -18,8 +20,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from vasa_core.eval.metrics import opening_ratio
+from vasa_core.eval.metrics import opening_ratio, torn_share
+from vasa_core.face import topology as T
 from vasa_core.face.analyze import analyze_image, default_detector, detect_and_fit
 from vasa_core.io.examples import example_portrait_path, shared_portraits
 from vasa_core.latent import Motion
@@ -56,10 +60,19 @@ def eye_ratio(pts: np.ndarray) -> float:
                           for u, d, o, i in EYES]))
 
 
+def tears(renderer: Renderer, motion: Motion) -> list[float]:
+    """eval.metrics.torn_share of each frame's backward map over its face."""
+    c = renderer.geometry.displacement(torch.as_tensor(motion.values))
+    flow = renderer.warp.solve(c.disp, c.depth)
+    return [torn_share(renderer.compositor.source_map(flow, i, c.target[i]),
+                       c.target[i][list(T.FACE_OVAL)]) for i in range(len(motion))]
+
+
 def measure(path: Path, size: int) -> dict:
     latent = analyze_image(path)
     labels, motion = commands(latent.motion0())
-    frames = Renderer(latent, size=size).render(motion)
+    renderer = Renderer(latent, size=size)
+    frames = renderer.render(motion)
     detector = default_detector(static=True)
     seen = dict(zip(labels, (read(f, detector) for f in frames)))
     if seen["own"] is None:
@@ -69,6 +82,7 @@ def measure(path: Path, size: int) -> dict:
            "jaw": round(opening_ratio(seen["jaw"][0]), 3) if seen["jaw"] else None,
            "blink": (round(eye_ratio(seen["blink"][0]) / eye_ratio(own_pts), 3)
                      if seen["blink"] else None)}
+    out["tears"] = round(max(tears(renderer, motion[3:])), 4)
     for name, delta in TURNS:
         key = f"{name}{delta:+g}"
         out[key] = (round((seen[key][1][name] - own_pose[name]) / delta, 3)
@@ -82,7 +96,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     rows = [measure(Path(p), args.size) for p in [example_portrait_path(), *shared_portraits()]]
-    keys = ["jaw", "blink", *(f"{n}{d:+g}" for n, d in TURNS)]
+    keys = ["jaw", "blink", *(f"{n}{d:+g}" for n, d in TURNS), "tears"]
     print(f"{'portrait':30s}" + "".join(f"{k:>10s}" for k in keys))
     for row in rows:
         print(f"{row['portrait'][:30]:30s}" + "".join(

@@ -88,3 +88,16 @@ def test_layers_reproduce_the_image_exactly():
     lay = split_layers(image, alpha, plate)
     out = lay.person + (1 - lay.alpha[..., None]) * lay.plate
     assert np.abs(out - image).max() < 1e-3
+
+
+def test_torn_share_sees_a_tear_and_not_a_smooth_warp():
+    """eval.metrics.torn_share counts pixels whose source jumps from a neighbour's."""
+    from vasa_core.eval.metrics import torn_share
+
+    ys, xs = np.mgrid[0:40, 0:40].astype(np.float32)
+    smooth = np.stack([1.1 * xs + 2, 0.9 * ys], -1)  # a stretch, no tear
+    torn = smooth.copy()
+    torn[:, 20:, 0] += 8.0  # a vertical seam: column 19 -> 20 jumps 8 px
+    square = np.array([[5, 5], [35, 5], [35, 35], [5, 35]], np.float64)
+    assert torn_share(smooth, square) == 0.0
+    assert 0.02 < torn_share(torn, square) < 0.06  # one column of the 30 x 30 inside

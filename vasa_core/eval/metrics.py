@@ -71,6 +71,22 @@ def opening_from_fits(found: list) -> np.ndarray:
     return np.interp(idx, idx[ok], series[ok])
 
 
+TEAR_PX = 3.0  # a source jump between neighbouring output pixels that reads as a tear
+
+
+def torn_share(src_map: np.ndarray, outline: np.ndarray) -> float:
+    """Share of the pixels inside `outline` (K, 2) px whose source point (src_map (H, W, 2)
+    px, a renderer's backward map) jumps more than TEAR_PX from a neighbour's: a tear or
+    a fold of the map (an occlusion edge counts too, but is one line of pixels)."""
+    from matplotlib.path import Path
+
+    jump = np.maximum(np.linalg.norm(np.diff(src_map, axis=1)[:-1], axis=-1),
+                      np.linalg.norm(np.diff(src_map, axis=0)[:, :-1], axis=-1))
+    ys, xs = np.mgrid[0:jump.shape[0], 0:jump.shape[1]]
+    inside = Path(outline).contains_points(np.stack([xs.ravel(), ys.ravel()], 1))
+    return float(np.mean(jump.ravel()[inside] > TEAR_PX)) if inside.any() else 0.0
+
+
 def log_energy(wave: np.ndarray, frames: int, samples_per_frame: int = 640) -> np.ndarray:
     """(frames,) RMS level in dB of each 640-sample (40 ms at 16 kHz) frame of `wave`,
     zero-padded or cut to `frames` frames."""
