@@ -31,6 +31,19 @@ def test_rate_is_the_commanded_one(rate):
     assert out[:, EYES].max() > 0.8 and out[:, EYES].min() >= 0.0
 
 
+def test_blinks_come_regularly_so_short_clips_get_their_share():
+    """Intervals between blinks vary like people's (CV ~0.36, a Poisson process's is 1),
+    so a 10 s clip at 15 per minute nearly always shows 2-4 blinks and never none."""
+    motion, audio = clip(600.0)
+    out = BlinkProcess(15.0, seed=4)(motion, audio)
+    shut = out[:, EYES].mean(1) > 0.5
+    gaps = np.diff(np.flatnonzero(shut[1:] & ~shut[:-1]))
+    assert 0.2 < gaps.std() / gaps.mean() < 0.5
+    rates = np.array([blink_rate(Motion(BlinkProcess(15.0, seed=s)(*clip(10.0, seed=s)), FPS))
+                      for s in range(100)])
+    assert np.mean((rates >= 10) & (rates <= 25)) > 0.9 and rates.min() > 0
+
+
 def test_pauses_get_more_blinks():
     motion, audio = clip(1200.0, quiet_share=0.0)
     quiet = (np.arange(len(audio)) // 50) % 2 == 1  # 2 s of speech, 2 s of pause, ...

@@ -3,22 +3,32 @@
 Why. Sampled in few steps, the motion generator rarely commits to a blink: blinks are
 rare, sharp events, and few-step samplers average them away (more steps blink more, at a
 proportional cost; docs/experiments.md, "Blinks"). So,
-as SadTalker does with its blink control, the pipeline adds blinks from the teacher's own
-process (teacher/eyes.py: conversational rates, more in pauses, a refractory dead time) at a
-rate the user sets. The model's own blinks are kept and count: a frame whose eyeBlink
-passes BLINK_SEEN starts the dead time as an added blink would.
+as SadTalker does with its blink control, the pipeline adds blinks at a rate the user
+sets, shaped like the teacher's (teacher/eyes.py: closing, hold, opening, depth). The
+model's own blinks are kept and count: a frame whose eyeBlink passes BLINK_SEEN restarts
+the process as an added blink would.
 
-Hazard per frame: rate / fps, times `pause_boost` where the audio is QUIET_BELS below the
-running speech level (features.LEVEL), divided by the mean boost of a clip with
-PAUSE_SHARE of quiet frames (so the rate holds for typical speech), and corrected for the
-dead time as in the teacher.
+A renewal process, not a Poisson one. People blink fairly regularly (intervals of a few
+seconds with a coefficient of variation around 0.3-0.6; Bentivoglio et al. 1997, "Analysis
+of blink rate patterns in normal subjects"), and a viewer notices a ten-second stretch
+without one. So the time between blinks is Weibull with shape SHAPE (CV 0.36) and the mean
+interval the rate gives: over a 10 s clip at 15 per minute the count is 2-3 nearly
+always, where a Poisson process would give none one time in twelve. A clip starts a
+seeded uniform fraction of an interval after the last blink (it starts mid-conversation).
+
+Pauses. The process runs on its own clock, which goes `pause_boost` times faster where
+the audio is QUIET_BELS below the running speech level (features.LEVEL) than in speech,
+normalised so that a clip with PAUSE_SHARE of quiet frames keeps the rate: blinks gather
+in pauses and phrase ends, as in conversation. No blink starts within the teacher's
+refractory dead time of the last.
 
 Causal and chunk-invariant: frame f draws from its own generator rng([seed, f, SALT]),
-and the state (when the next blink may start, blinks still under way) carries over from
-chunk to chunk, so a stream gets the same blinks as the whole clip.
+and the state (the clock's age, when the next blink may start, blinks still under way)
+carries over from chunk to chunk, so a stream gets the same blinks as the whole clip.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +43,7 @@ BLINK_SEEN = 0.5  # a generated eyeBlink above this is the model's own blink
 QUIET_BELS = -2.0  # audio level (bels below the running speech level) counted as a pause
 PAUSE_SHARE = 0.2  # share of quiet frames the hazard is normalised for
 SALT = 0xB1  # keeps these draws apart from the sampler's noise seeds
+SHAPE = 3.0  # Weibull shape of the intervals between blinks (CV 0.36)
 _EYES = [MOTION_INDEX["eyeBlinkLeft"], MOTION_INDEX["eyeBlinkRight"]]
 
 
@@ -72,9 +83,13 @@ class BlinkProcess:
                  config: BlinkConfig = BlinkConfig()) -> None:
         self.rate, self.seed, self.fps, self.config = check_rate(rate_per_min), seed, fps, config
         self.dead = int(round(config.refractory * fps))  # frames
-        rate = self.rate / 60.0 / max(1.0 - self.rate / 60.0 * config.refractory, 0.1)
+        mean = 60.0 / self.rate if self.rate > 0 else math.inf  # s between blinks
+        self.scale = mean / math.gamma(1.0 + 1.0 / SHAPE)  # Weibull scale, clock s
         norm = 1.0 + (config.pause_boost - 1.0) * PAUSE_SHARE
-        self.hazard = (rate / fps / norm, rate / fps / norm * config.pause_boost)  # speech, pause
+        self.step = (1.0 / norm / fps, config.pause_boost / norm / fps)  # clock s per frame
+        self.age = 0.0  # clock s since the last blink; a clip starts mid-interval:
+        if self.rate > 0:
+            self.age = float(np.random.default_rng([seed, SALT]).random()) * mean
         self.frame, self.ready = 0, 0  # next clip frame; first frame a blink may start
         self.blinks: list[_Blink] = []
 
@@ -85,23 +100,34 @@ class BlinkProcess:
         quiet = np.asarray(audio)[:, LEVEL] < QUIET_BELS
         for i in range(len(out) if self.rate > 0 else 0):
             f, t = self.frame + i, (self.frame + i) / self.fps
+            step = self.step[int(quiet[i])]
             if out[i, _EYES].mean() > BLINK_SEEN:
-                self.ready = max(self.ready, f + self.dead)
-            elif f >= self.ready:
-                self._maybe_start(f, self.hazard[int(quiet[i])])
+                self.ready, self.age = max(self.ready, f + self.dead), 0.0
+            elif f >= self.ready and self._draw(f) < self._chance(step):
+                self._start(f)
+            else:
+                self.age += step
             for blink in self.blinks:
                 out[i, _EYES] = np.maximum(out[i, _EYES], blink.lids(t))
             self.blinks = [b for b in self.blinks if not b.over(t)]
         self.frame += len(out)
         return out
 
-    def _maybe_start(self, f: int, hazard: float) -> None:
-        """With probability `hazard`, a blink starts closing at frame f."""
+    def _chance(self, step: float) -> float:
+        """Probability that a blink starts within the next `step` clock seconds, given
+        none for `age`: 1 - exp(-(H(age + step) - H(age))), H(a) = (a / scale)^SHAPE."""
+        h = lambda a: (a / self.scale) ** SHAPE  # noqa: E731
+        return 1.0 - math.exp(h(self.age) - h(self.age + step))
+
+    def _draw(self, f: int) -> float:
+        return float(np.random.default_rng([self.seed, f, SALT]).random())
+
+    def _start(self, f: int) -> None:
+        """A blink starts closing at frame f (its shape drawn from frame f's generator)."""
         rng = np.random.default_rng([self.seed, f, SALT])
-        if rng.random() >= hazard:
-            return
+        rng.random()  # the draw that started it
         c = self.config
         close, hold, opening = (float(rng.uniform(*r)) for r in (c.close, c.hold, c.open))
         depth = np.clip(rng.uniform(*c.depth) + rng.normal(0, 0.03, 2), 0.0, 1.0)
         self.blinks.append(_Blink(f / self.fps + close, close, hold, opening, depth))
-        self.ready = f + self.dead
+        self.ready, self.age = f + self.dead, 0.0
