@@ -27,13 +27,13 @@ from .phones import teacher_opening
 
 
 def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
-                   max_seconds: float = 30.0, references: bool = True) -> dict:
-    """Drive `portrait` with the audio of a real talking `video` and compare (module doc).
+                   max_seconds: float = 30.0, references: bool = True, **options) -> dict:
+    """Drive `portrait` with the audio of a real talking `video` and compare (module doc);
+    `options`: the pipeline's controls (settings.Settings), defaults where not given.
     Returns lip sync (r, offset, r_lag0); dP of both as the analyzer reads them (its
     per-frame jitter adds to both alike) and of the generated motion itself; blinks per
-    minute of the generated motion and of the real video's reading (MediaPipe's lid
-    readings on rendered lids are too noisy to count blinks on); join jitter; and, with
-    `references`, the four reference r's."""
+    minute of the generated motion, of its frames re-read and of the real video's
+    reading; join jitter; and, with `references`, the four reference r's."""
     from ..audio import SAMPLE_RATE, load_audio
     from ..io.media import read_video
 
@@ -42,7 +42,7 @@ def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
     real_open = resample(opening_from_fits(fits), fps)
     real_motion = motion_from_fits(fits, fps)
     audio = load_audio(video)[: int(len(frames) / fps * SAMPLE_RATE)]
-    out = pipe(portrait, (audio, SAMPLE_RATE), seed=seed, mark=False)
+    out = pipe(portrait, (audio, SAMPLE_RATE), seed=seed, mark=False, **options)
     gen_fits = track(out.frames)  # the generated frames are measured like the real ones
     gen_motion = motion_from_fits(gen_fits, out.fps)
     report = {"video": Path(video).name, "seconds": round(len(frames) / fps, 2),
@@ -51,6 +51,7 @@ def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
               "dP_generated": delta_p(gen_motion), "dP_real": delta_p(real_motion),
               "dP_generated_motion": delta_p(out.motion),
               "blinks_per_min_generated": blink_rate(out.motion),
+              "blinks_per_min_pixels": blink_rate(gen_motion),
               "blinks_per_min_real": blink_rate(real_motion),
               "join_jitter": join_jitter(out.motion, pipe.model.config.window)}
     if references:
