@@ -188,6 +188,22 @@ def write_wav(path: Path, wave: np.ndarray) -> str:
     return str(path)
 
 
+def frame_progress(progress, start: float = 0.15):
+    """A `pipe.write` progress callback that moves the page's bar from `start` to 1 with
+    the frames written, saying how many and, from the second report on, about how long
+    the rest will take at the pace since the first."""
+    first: list[tuple[float, int]] = []
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        first[:] = first or [(now, done)]
+        (began, done0), text = first[0], f"Frame {done} of {total}"
+        if done > done0:
+            text += f", about {(now - began) / (done - done0) * (total - done):.0f} s left"
+        progress(start + (1 - start) * done / max(total, 1), desc=text)
+    return report
+
+
 def audio_chunks(wave: np.ndarray) -> Iterator[np.ndarray]:
     """The speech in 20 ms pieces, as a live source would deliver it (not paced: the
     pipeline consumes them as fast as it can)."""
@@ -258,17 +274,19 @@ class Demo:
             progress(0.0, desc="Reading the speech")
             wave = self._speech(audio, text, language, source)
             progress(0.1, desc=f"Animating {len(wave) / SAMPLE_RATE:.1f} s of speech")
+            folder = self.files.new()
             with notices() as told:
-                output = self.pipe(portrait, (wave, SAMPLE_RATE), **options)
-        progress(0.9, desc="Writing the mp4 and the motion CSV")
-        folder = self.files.new()
-        video = str(output.save(folder / "talking-face.mp4"))
-        table = str(motion_to_csv(output.motion, folder / "motion-arkit.csv"))
-        count, (height, width) = len(output.frames), output.frames.shape[1:3]
-        status = (f"Rendered {count} frames ({count / output.fps:.2f} s at {output.fps:g} fps, "
-                  f"{width}×{height}) in {time.monotonic() - started:.1f} s."
+                written = self.pipe.write(portrait, (wave, SAMPLE_RATE),
+                                          folder / "talking-face.mp4",
+                                          progress=frame_progress(progress), **options)
+        video = str(written.path)
+        table = str(motion_to_csv(written.motion, folder / "motion-arkit.csv"))
+        count, (height, width) = len(written.motion), written.frame_size
+        status = (f"Rendered {count} frames ({count / written.fps:.2f} s at "
+                  f"{written.fps:g} fps, {width}×{height}) in "
+                  f"{time.monotonic() - started:.1f} s."
                   + "".join(f" Note: {readable_message(t, {})}." for t in told))
-        return video, motion_figure(output.motion), [video, table], status
+        return video, motion_figure(written.motion), [video, table], status
 
     def live(self, portrait: str | None, audio: str | None, text: str, language: str,
              source: str, consent: bool, controls: dict) -> Iterator[tuple]:

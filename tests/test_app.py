@@ -116,6 +116,22 @@ def test_generate_returns_the_motion_as_arkit_csv_and_a_plot(generated, frames_e
     assert plot["type"] == "matplotlib" and plot["plot"].startswith("data:image/png;base64,")
 
 
+def test_frame_progress_counts_frames_and_estimates_the_time_left(monkeypatch):
+    """The bar follows the frames written; the time left comes from the pace so far."""
+    from demo import handlers
+
+    clock = iter([100.0, 101.0, 103.0])
+    monkeypatch.setattr(handlers.time, "monotonic", lambda: next(clock))
+    seen = []
+    report = handlers.frame_progress(lambda fraction, desc: seen.append((fraction, desc)))
+    for done in (16, 32, 64):
+        report(done, 100)
+    assert [round(f, 3) for f, _ in seen] == [0.286, 0.422, 0.694]
+    assert seen[0][1] == "Frame 16 of 100"
+    assert seen[1][1] == "Frame 32 of 100, about 4 s left"  # 16 frames a second, 68 to go
+    assert seen[2][1] == "Frame 64 of 100, about 2 s left"  # 48 frames in 3 s, 36 to go
+
+
 def test_speak_returns_the_text_as_16khz_speech(client):
     rate, wave = wavfile.read(client.predict(TEXT, "fr", api_name="/speak"))
     reference = synthesize(TEXT, Voice(language="fr"), sample_rate=16000).wave

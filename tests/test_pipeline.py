@@ -68,6 +68,43 @@ def test_save_writes_video_with_sound_and_ai_tag(clip, tmp_path):
     assert abs(audio_seconds - SECONDS) <= 1024 / rate  # AAC pads its last 1024-sample frame
 
 
+def test_write_streams_the_same_clip_to_a_file_in_bounded_memory(pipe, speech, clip, tmp_path,
+                                                                 monkeypatch):
+    """`write` renders what `__call__` does, but each batch reaches the encoder before the
+    next is drawn (so memory holds one batch, whatever the clip's length), and progress
+    counts the frames written."""
+    from vasa_core.io import video_writer
+    from vasa_core.io.media import read_video
+
+    encoded, drawn_after = [0], []
+    add = video_writer.VideoWriter.add
+
+    def counting_add(self, frame):
+        encoded[0] += 1
+        add(self, frame)
+
+    renderer = pipe._face(PORTRAIT, SIZE, "face").renderer
+    render_canvas = renderer.render_canvas
+
+    def noting_render(motion, out=None):
+        drawn_after.append(encoded[0])  # frames already encoded when this batch is drawn
+        return render_canvas(motion, out)
+
+    monkeypatch.setattr(video_writer.VideoWriter, "add", counting_add)
+    monkeypatch.setattr(renderer, "render_canvas", noting_render)
+    calls: list[tuple[int, int]] = []
+    written = pipe.write(PORTRAIT, speech, tmp_path / "w" / "talk.mp4", size=SIZE, seed=3,
+                         progress=lambda done, total: calls.append((done, total)))
+    assert drawn_after == [16 * k for k in range(len(drawn_after))] and len(drawn_after) > 3
+    np.testing.assert_array_equal(written.motion.values, clip.motion.values)
+    assert written.frame_size == (SIZE, SIZE) and written.fps == 25.0
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and calls[-1] == (len(clip.frames), len(clip.frames))
+    frames, fps = read_video(written.path)
+    saved, _ = read_video(clip.save(tmp_path / "saved.mp4"))  # the same frames, encoded
+    assert fps == 25.0 and np.array_equal(frames, saved)
+
+
 def test_inputs_as_path_array_or_pil_give_the_same_clip(pipe, speech, clip, tmp_path):
     pixels = load_image(PORTRAIT)
     wav = write_wav(tmp_path / "speech.wav", speech[0])

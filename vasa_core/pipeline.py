@@ -80,6 +80,17 @@ class TalkingFaceOutput:
 
 
 @dataclass
+class WrittenVideo:
+    """What `TalkingFacePipeline.write` put in its mp4: the `path`, the portrait's `motion`
+    (T, D) rendered, and the frames' (height, width) at `fps`."""
+
+    path: Path
+    motion: Motion
+    frame_size: tuple[int, int]
+    fps: float = FPS
+
+
+@dataclass
 class _Face:
     """A portrait ready to animate: its latent and a renderer at one size and crop."""
 
@@ -151,14 +162,45 @@ class TalkingFacePipeline:
         `options` are the generation controls (`settings.Settings`, listed below); bad input
         raises ValueError, an unknown option TypeError.
         """
+        settings, wave, face, motion = self._prepare(image, audio, options)
+        frames = np.concatenate(list(_render(face, motion, settings.mark)))
+        return TalkingFaceOutput(frames, FPS, wave, motion)
+
+    def write(self, image, audio, path: str | Path, *,
+              progress: Callable[[int, int], None] | None = None, **options) -> WrittenVideo:
+        """Animate as `__call__` does and stream the frames into an mp4 at `path` (H.264 +
+        AAC, marked AI-generated; folders are created) as they are drawn, so memory holds
+        one batch of frames whatever the clip's length. `progress(done, total)` is called
+        with the frames written so far. `options`: `__call__`'s.
+
+            pipe.write("me.jpg", "lecture.wav", "outputs/lecture.mp4", size=256).path
+        """
+        from .io.media import write_video
+
+        settings, wave, face, motion = self._prepare(image, audio, options)
+        shape: list[tuple[int, int]] = []
+
+        def counted(batches: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+            done = 0
+            for batch in batches:
+                shape[:] = [batch.shape[1:3]]
+                yield batch
+                done += len(batch)
+                if progress is not None:
+                    progress(done, len(motion))
+
+        path = write_video(path, counted(_render(face, motion, settings.mark)), FPS, audio=wave)
+        return WrittenVideo(Path(path), motion, shape[0])
+
+    def _prepare(self, image, audio, options: dict):
+        """(settings, 16 kHz wave, _Face, retargeted motion) for `__call__` and `write`."""
         from .audio import load_audio
 
         settings = Settings.of(options)
         wave = load_audio(audio)
         face = self._face(image, settings.size, settings.crop)
-        motion = self._generate(wave, face.latent.motion0().values[0], settings)
-        frames = np.concatenate(list(_render(face, motion, settings.mark)))
-        return TalkingFaceOutput(frames, FPS, wave, motion)
+        return settings, wave, face, self._generate(wave, face.latent.motion0().values[0],
+                                                    settings)
 
     def motion(self, audio, *, image=None, **options) -> Motion:
         """The motion alone (T, D) at 25 fps, for 3-D avatars (`arkit.motion_to_csv`).
@@ -404,7 +446,7 @@ def _stream_features(chunks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
 
 
 def _document_controls() -> None:
-    """Give `__call__`, `motion` and `stream` the controls table as signature and docs, so
+    """Give `__call__`, `write`, `motion` and `stream` the controls table as signature and docs, so
     `help(pipe)` and editors list every control with its default."""
     import inspect
 
@@ -416,6 +458,10 @@ def _document_controls() -> None:
     cls.__call__.__signature__ = signature(arg("self"), arg("image"), arg("audio"))
     cls.__call__.__doc__ += listed
     cls.motion.__doc__ += listed
+    progress = inspect.Parameter("progress", inspect.Parameter.KEYWORD_ONLY, default=None)
+    cls.write.__signature__ = signature(arg("self"), arg("image"), arg("audio"), arg("path"),
+                                        progress)
+    cls.write.__doc__ += listed
 
 
 _document_controls()

@@ -208,8 +208,7 @@ def run_batch(pipe, rows: list[Row], defaults: dict, *, progress: bool = True,
     for row in bar:
         try:
             options = row_options(row, defaults)
-            out = pipe(row.image, row.audio, **options)
-            written.append(out.save(row.out))
+            written.append(pipe.write(row.image, row.audio, row.out, **options).path)
         except Exception as err:  # noqa: BLE001 - one bad row must not stop the batch
             message = str(err) if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
             failed.append((row, message))

@@ -89,10 +89,12 @@ def _generate(args: argparse.Namespace) -> int:
         raise ValueError("give --audio PATH (one video) or --manifest M --out-dir DIR (batch)")
     image = args.image or example_portrait_path()
     pipe = load_pipeline(args.checkpoint)
-    output = pipe(image, args.audio, **generation_options(args), **render_options(args))
-    print(f"rendered {len(output.frames)} frames ({len(output.frames) / output.fps:.1f} s) "
-          f"of {image}", file=sys.stderr)
-    print(output.save(args.out))
+    written = pipe.write(image, args.audio, args.out, **generation_options(args),
+                         **render_options(args))
+    frames = len(written.motion)
+    print(f"rendered {frames} frames ({frames / written.fps:.1f} s) of {image}",
+          file=sys.stderr)
+    print(written.path)
     return 0
 
 
