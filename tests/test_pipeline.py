@@ -7,6 +7,7 @@ checkpoint when it exists.
 from __future__ import annotations
 
 import math
+import warnings
 
 import av
 import numpy as np
@@ -103,6 +104,25 @@ def test_write_streams_the_same_clip_to_a_file_in_bounded_memory(pipe, speech, c
     frames, fps = read_video(written.path)
     saved, _ = read_video(clip.save(tmp_path / "saved.mp4"))  # the same frames, encoded
     assert fps == 25.0 and np.array_equal(frames, saved)
+
+
+def test_a_full_image_is_capped_to_full_side_and_the_user_is_told(pipe, speech):
+    """crop="full" scales a photo larger than `full_side` down first (0: its own size)."""
+    from vasa_core.io.media import load_image
+    from vasa_core.pipeline import ScaledPhotoWarning
+
+    h, w = load_image(PORTRAIT).shape[:2]
+    short = (speech[0][:16000], 16000)
+    with pytest.warns(ScaledPhotoWarning, match=rf"scaled down from {w}x{h}"):
+        capped = pipe(PORTRAIT, short, crop="full", full_side=300, steps=1)
+    assert max(capped.frames.shape[1:3]) == 300
+    assert capped.frames.shape[1] / capped.frames.shape[2] == pytest.approx(h / w, abs=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ScaledPhotoWarning)
+        whole = pipe(PORTRAIT, short, crop="full", full_side=0, steps=1)
+        assert whole.frames.shape[1:3] == (h, w)
+        assert pipe(PORTRAIT, short, crop="full", full_side=max(h, w),
+                    steps=1).frames.shape[1:3] == (h, w)
 
 
 def test_inputs_as_path_array_or_pil_give_the_same_clip(pipe, speech, clip, tmp_path):

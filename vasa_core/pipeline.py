@@ -47,7 +47,7 @@ import numpy as np
 
 from .grid import FPS, SAMPLE_RATE
 from .latent import Motion
-from .settings import STREAM_STEPS, Settings, describe, signature
+from .settings import DEFAULTS, STREAM_STEPS, Settings, describe, signature
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "vasa-motion-s"
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
@@ -198,7 +198,7 @@ class TalkingFacePipeline:
 
         settings = Settings.of(options)
         wave = load_audio(audio)
-        face = self._face(image, settings.size, settings.crop)
+        face = self._face(image, settings.size, settings.crop, settings.full_side)
         return settings, wave, face, self._generate(wave, face.latent.motion0().values[0],
                                                     settings)
 
@@ -218,7 +218,7 @@ class TalkingFacePipeline:
         wave = load_audio(audio)
         if image is None:
             return self._generate(wave, None, settings)
-        face = self._face(image, settings.size, settings.crop)
+        face = self._face(image, settings.size, settings.crop, settings.full_side)
         return self._generate(wave, face.latent.motion0().values[0], settings)
 
     def analyze(self, image, size: int = 512, crop: str = "face"):
@@ -299,7 +299,7 @@ class TalkingFacePipeline:
         hop = max(STREAM_HOP, self.model.config.min_window) if hop is None else hop
         settings = Settings.of({"steps": STREAM_STEPS, **options})
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
-        face = self._face(image, settings.size, settings.crop)
+        face = self._face(image, settings.size, settings.crop, settings.full_side)
         retarget = self._retarget(face.latent.motion0().values[0], settings)
         motion = functools.partial(
             stream_motion, self.model, controls=Controls.of(settings), hop=hop,
@@ -324,13 +324,18 @@ class TalkingFacePipeline:
         return Retarget(mean if own is None else own, mean, controls.gaze, controls.distance,
                         controls.emotion is not None, settings.head_motion)
 
-    def _face(self, image, size: int, crop: str) -> _Face:
-        """Analyse and set up a renderer for `image`; the last portrait is cached."""
+    def _face(self, image, size: int, crop: str,
+              full_side: int = DEFAULTS.full_side) -> _Face:
+        """Analyse and set up a renderer for `image`, with a "full" crop first scaled to
+        at most `full_side` px on its longer side (0: as it is); the last portrait is
+        cached."""
         from .face import analyze_image
         from .io.media import load_image
         from .render import Renderer
 
         pixels = load_image(image)
+        if crop == "full":
+            pixels = _capped(pixels, full_side)
         key = (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape, size, crop)
         if key not in self._face_cache:
             latent = analyze_image(pixels)
@@ -358,6 +363,29 @@ def notices() -> Iterator[list[str]]:
     told.extend(dict.fromkeys(str(w.message) for w in caught if w not in others))
     for w in others:  # not ours: shown as they would have been
         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+class ScaledPhotoWarning(Notice):
+    """A full-image output is smaller than the photo (the `full_side` control)."""
+
+
+def _capped(pixels: np.ndarray, full_side: int) -> np.ndarray:
+    """`pixels` (H, W, 3) scaled (area-averaged) so that the longer side is at most
+    `full_side` px (0: unchanged); the user is told."""
+    import cv2
+
+    h, w = pixels.shape[:2]
+    if not full_side or max(h, w) <= full_side:
+        return pixels
+    scale = full_side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    import warnings
+
+    warnings.warn(ScaledPhotoWarning(
+        f"the full image is {size[0]}x{size[1]} px, the photo scaled down from {w}x{h} "
+        f"(full_side {full_side}; raise it, or 0 for the photo's own size, at a cost in "
+        "time)"), stacklevel=4)
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
 
 
 class ContinuedEdgeWarning(Notice):

@@ -119,6 +119,11 @@ class Settings:
     crop: str = control(
         "face", help="'face': a square crop around the head; 'full': the whole portrait",
         choices=("face", "full"), label=("Crop",))
+    full_side: int = control(
+        1080, help="with crop 'full', the output's longer side in pixels at most: a larger "
+                   "photo is scaled down first (and renders faster); 0 keeps its own size",
+        low=0, ui_choices=(720, 1080, 2160), label=("Full image: longer side at most (px)",),
+        metavar="PX")
     mark: bool = control(
         True, help="the visible 'AI-generated' label (the invisible watermark and the "
                    "metadata tag are always there)", label=("Visible “AI-generated” mark",))
