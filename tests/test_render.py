@@ -7,6 +7,7 @@ import pytest
 
 from conftest import cached_latent, cached_renderer, portrait_params
 from vasa_core.face import analyze_image
+from vasa_core.face import topology as T
 from vasa_core.latent import Motion
 from vasa_core.render import Renderer
 from vasa_core.animate.tour import tour_motion
@@ -96,3 +97,24 @@ def test_largest_of_several_faces_wins():
     latent = analyze_image(canvas)
     assert latent.face_box[2] <= w + 5  # the box lies on the large copy
     assert latent.face_box[2] - latent.face_box[0] > 0.25 * w
+
+
+@pytest.mark.parametrize("path", portrait_params())
+def test_a_wide_gaze_keeps_the_iris_inside_the_eye(path):
+    """Gaze 25-30 deg aside and 15-20 up rolled the iris under the upper lid; the iris is
+    now held inside the eye opening: re-read by MediaPipe, its centre lies at least a
+    quarter of its radius inside the lids on every portrait."""
+    from vasa_core.face.analyze import default_detector
+    from vasa_core.render.eyes import _contour
+
+    latent, renderer = cached_latent(str(path)), cached_renderer(str(path), 256)
+    detector, m0 = default_detector(static=True), latent.motion0()
+    for yaw, pitch in ((25.0, 15.0), (30.0, 20.0), (-30.0, 20.0)):
+        frame = renderer.render(m0.set("gaze_yaw", yaw).set("gaze_pitch", pitch))[0]
+        points = detector.detect(frame).landmarks[:, :2]
+        for side, iris in (("left", T.LEFT_IRIS), ("right", T.RIGHT_IRIS)):
+            centre = points[iris[0]]
+            radius = np.linalg.norm(points[list(iris[1:])] - centre, axis=1).mean()
+            depth = cv2.pointPolygonTest(points[_contour(side)].astype(np.float32),
+                                         (float(centre[0]), float(centre[1])), True)
+            assert depth > 0.25 * radius, (path.name, yaw, pitch, side, depth / radius)

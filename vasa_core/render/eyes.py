@@ -68,6 +68,38 @@ class _Eye:
         plate[:] = cv2.inpaint(plate, hole, 3, cv2.INPAINT_TELEA)
 
 
+CORNER_ROOM = 0.8  # iris radii kept between the iris centre and each eye corner ...
+LID_ROOM = 0.35  # ... and each lid (a narrower opening holds the centre midway)
+
+
+def _inside(centre: np.ndarray, own: np.ndarray, target: np.ndarray, eye: _Eye) -> np.ndarray:
+    """The iris centre (2,) px held inside the eye opening of `target` (478, 2) px: at
+    least CORNER_ROOM iris radii from either corner along the corner-to-corner axis, and
+    LID_ROOM from either lid there. The gaze offsets of a wide command (25 deg aside and
+    15 up, say) otherwise roll the iris under a lid or out past a corner, which eyes
+    cannot show (a real eye's lids follow the iris instead). The bounds always admit
+    `own` (2,), the photo's iris carried with the eye, so it is reproduced as it is."""
+    a, b = target[eye.up[0]], target[eye.up[-1]]
+    length = max(float(np.linalg.norm(b - a)), 1e-6)
+    axis = (b - a) / length
+    normal = np.array([-axis[1], axis[0]])
+    (u, v), (u0, v0) = ((p - a) @ np.stack([axis, normal], 1) for p in (centre, own))
+    room = min(CORNER_ROOM * eye.radius, length / 2)
+    u = float(np.clip(u, min(room, u0), max(length - room, u0)))
+    lids = [np.interp(u, *_along(target[idx] - a, axis, normal)) for idx in (eye.up, eye.lo)]
+    top, bottom = min(lids), max(lids)
+    room = min(LID_ROOM * eye.radius, (bottom - top) / 2)
+    v = float(np.clip(v, min(top + room, v0), max(bottom - room, v0)))
+    return a + u * axis + v * normal
+
+
+def _along(points: np.ndarray, axis: np.ndarray, normal: np.ndarray):
+    """(u, v) of `points` (n, 2) in the eye's frame, sorted by u (for np.interp)."""
+    u, v = points @ axis, points @ normal
+    order = np.argsort(u)
+    return u[order], v[order]
+
+
 class EyeRenderer:
     def __init__(self, latent: FaceLatent, geometry, canvas_image: np.ndarray):
         self.face_px = latent.scale_px * geometry.canvas.scale
@@ -89,7 +121,7 @@ class EyeRenderer:
     def _gaze(self, eye: _Eye, frame, target, src_map) -> None:
         corners = [eye.up[0], eye.up[-1]]
         carried = eye.centre0 + (target[corners] - self.src[corners]).mean(0)
-        shift = target[eye.iris[0]] - carried
+        shift = _inside(target[eye.iris[0]], carried, target, eye) - carried
         w = float(np.clip(np.linalg.norm(shift) / (0.25 * eye.radius), 0, 1))
         if w <= 0.0:
             return
