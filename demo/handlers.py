@@ -288,6 +288,27 @@ class Demo:
                   + "".join(f" Note: {readable_message(t, {})}." for t in told))
         return video, motion_figure(written.motion), [video, table], status
 
+    def preview(self, portrait: str | None, size, crop, full_side, mark
+                ) -> tuple[np.ndarray | None, str]:
+        """Event "preview", as soon as a portrait is picked: its first frame as it will be
+        animated (its own pose, in the chosen crop and size), or why it cannot be (not an
+        image, no face), with the pipeline's notices (a head at the photo's edge, a
+        scaled-down full image)."""
+        if not portrait:
+            return None, ""
+        options = pipeline_options({"size": size, "crop": crop, "full_side": full_side,
+                                    "mark": mark})
+        try:
+            with notices() as told:
+                latent = self.pipe.analyze(portrait, options["size"], options["crop"],
+                                           options["full_side"])
+                frame = self.pipe.render(portrait, latent.motion0(), **options)[0]
+        except ValueError as err:
+            return None, "⚠ " + readable_message(str(err), {portrait: Path(portrait).name})
+        height, width = frame.shape[:2]
+        return frame, (f"The face and the crop that will be animated ({width}×{height})."
+                       + "".join(f" Note: {readable_message(t, {})}." for t in told))
+
     def live(self, portrait: str | None, audio: str | None, text: str, language: str,
              source: str, consent: bool, controls: dict) -> Iterator[tuple]:
         """Endpoint "live": yields (frame or mp4 segment, sound, status) while the speech

@@ -128,11 +128,18 @@ def _remove_files_on_close(app: gr.Blocks, demo: Demo) -> None:
 def _input_widgets() -> dict[str, gr.components.Component]:
     """Portrait, speech source, text + language, audio, consent and the two buttons."""
     w: dict[str, gr.components.Component] = {}
-    w["portrait"] = readable_image_errors(gr.Image(
-        label="Portrait", type="filepath", height=320, sources=["upload", "webcam", "clipboard"],
-        # the file as uploaded: vasa_core's loader converts every mode (16-bit, alpha onto
-        # white, CMYK) correctly; Gradio's convert("RGB") saturates 16-bit, drops alpha
-        image_mode=None))
+    with gr.Row(equal_height=True):
+        w["portrait"] = readable_image_errors(gr.Image(
+            label="Portrait", type="filepath", height=280, scale=3,
+            sources=["upload", "webcam", "clipboard"],
+            # the file as uploaded: vasa_core's loader converts every mode (16-bit, alpha
+            # onto white, CMYK) correctly; Gradio's convert("RGB") saturates 16-bit, drops
+            # alpha
+            image_mode=None))
+        with gr.Column(scale=2, min_width=160):
+            w["preview"] = gr.Image(label="What will be animated", height=200,
+                                    interactive=False, format="jpeg")
+            w["preview_note"] = gr.Markdown()
     w["source"] = gr.Radio([("typed text", SPEECH_FROM_TEXT),
                             ("audio file or microphone", SPEECH_FROM_AUDIO)],
                            value=SPEECH_FROM_TEXT, label="Speech from")
@@ -264,6 +271,10 @@ def _wire(demo: Demo, w: dict, c: dict, o: dict) -> None:
     _private(w["live"].click, lambda: gr.Tabs(selected="live"), None, o["tabs"])
     w["live"].click(live, inputs, [o["live_view"], o["live_sound"], o["status"]],
                     api_name="live", concurrency_id="pipeline")
+    framing = [w["portrait"], *(c[n] for n in ("size", "crop", "full_side", "mark"))]
+    for event in (w["portrait"].change, *(c[n].change for n in ("size", "crop", "full_side"))):
+        event(demo.preview, framing, [w["preview"], w["preview_note"]],
+              api_visibility="private", concurrency_id="pipeline")
     _private(w["text"].input, lambda: SPEECH_FROM_TEXT, None, w["source"])
     _private(w["language"].input, lambda: SPEECH_FROM_TEXT, None, w["source"])
     for event in (w["audio"].upload, w["audio"].stop_recording):

@@ -116,6 +116,26 @@ def test_generate_returns_the_motion_as_arkit_csv_and_a_plot(generated, frames_e
     assert plot["type"] == "matplotlib" and plot["plot"].startswith("data:image/png;base64,")
 
 
+def test_a_picked_portrait_is_previewed_or_refused_at_once(pipe, tmp_path):
+    """On upload the page shows the crop that will be animated, or says at once why a
+    file cannot be (not an image, no face), before anyone presses Generate."""
+    demo = Demo(pipe, MAX_SECONDS, live_video=False)
+    frame, note = demo.preview(PORTRAIT, 256, "face", 1080, True)
+    assert frame.shape == (256, 256, 3) and note.startswith("The face and the crop")
+    np.testing.assert_array_equal(frame, pipe.render(PORTRAIT, pipe.analyze(
+        PORTRAIT, 256).motion0(), size=256)[0])  # exactly the clip's first frame at rest
+    full, _ = demo.preview(PORTRAIT, 256, "full", 300, True)
+    assert max(full.shape[:2]) == 300
+    text = tmp_path / "holiday.jpg"
+    text.write_text("not a photo")
+    blank = tmp_path / "wall.png"
+    Image.fromarray(np.full((200, 200, 3), 128, np.uint8)).save(blank)
+    for path, says in ((text, "holiday.jpg"), (blank, "face")):
+        frame, note = demo.preview(str(path), 256, "face", 1080, True)
+        assert frame is None and note.startswith("⚠") and says in note
+    assert demo.preview(None, 256, "face", 1080, True) == (None, "")
+
+
 def test_frame_progress_counts_frames_and_estimates_the_time_left(monkeypatch):
     """The bar follows the frames written; the time left comes from the pace so far."""
     from demo import handlers

@@ -221,23 +221,25 @@ class TalkingFacePipeline:
         face = self._face(image, settings.size, settings.crop, settings.full_side)
         return self._generate(wave, face.latent.motion0().values[0], settings)
 
-    def analyze(self, image, size: int = 512, crop: str = "face"):
+    def analyze(self, image, size: int = 512, crop: str = "face",
+                full_side: int = DEFAULTS.full_side):
         """The portrait's `FaceLatent` (its pose, expression, gaze at rest: `.motion0()`),
         as the pipeline sees it; analysed once and cached with its renderer.
 
             pipe.analyze("me.jpg").motion0()["yaw"]         # the portrait's head yaw, degrees
         """
-        return self._face(image, size, crop).latent
+        return self._face(image, size, crop, full_side).latent
 
     def render(self, image, motion: Motion, *, size: int = 512, crop: str = "face",
-               mark: bool = True) -> np.ndarray:
+               full_side: int = DEFAULTS.full_side, mark: bool = True) -> np.ndarray:
         """Frames (T, H, W, 3) uint8 of `image` at exactly `motion`: absolute values in the
         portrait's own frame (`analyze(image).motion0()` reproduces the portrait).
 
             motion = pipe.motion("speech.wav", image="me.jpg").set("gaze_yaw", 10.0)
             frames = pipe.render("me.jpg", motion, size=256)
         """
-        return np.concatenate(list(_render(self._face(image, size, crop), motion, mark)))
+        face = self._face(image, size, crop, full_side)
+        return np.concatenate(list(_render(face, motion, mark)))
 
     def drive(self, image, motion: Motion, *, head_motion: float = 1.0, size: int = 512,
               crop: str = "face", mark: bool = True) -> np.ndarray:
