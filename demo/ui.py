@@ -140,17 +140,23 @@ def _input_widgets() -> dict[str, gr.components.Component]:
             w["preview"] = gr.Image(label="What will be animated", height=200,
                                     interactive=False, format="jpeg")
             w["preview_note"] = gr.Markdown()
+    # The speech source is the open tab (one of two, so Generate stays in view); the radio
+    # keeps it for the API and follows the tabs.
     w["source"] = gr.Radio([("typed text", SPEECH_FROM_TEXT),
                             ("audio file or microphone", SPEECH_FROM_AUDIO)],
-                           value=SPEECH_FROM_TEXT, label="Speech from")
-    w["text"] = gr.Textbox(label="Text to speak", lines=2, value=EXAMPLE_TEXTS[0][0])
-    with gr.Row(equal_height=True):
-        w["language"] = gr.Dropdown(
-            [(f"{LANGUAGE_NAMES.get(code, code)} ({code})", code) for code in LANGUAGES],
-            value="en", label="Language (eSpeak NG voice)", scale=3)
-        w["speak"] = gr.Button("Listen to the text", scale=1)
-    w["audio"] = gr.Audio(label="Speech audio", sources=["upload", "microphone"],
-                          type="filepath")
+                           value=SPEECH_FROM_TEXT, label="Speech from", visible=False)
+    with gr.Tabs(selected=SPEECH_FROM_TEXT) as w["speech_tabs"]:
+        with gr.Tab("Typed text", id=SPEECH_FROM_TEXT) as w["text_tab"]:
+            w["text"] = gr.Textbox(label="Text to speak", lines=2, value=EXAMPLE_TEXTS[0][0])
+            with gr.Row(equal_height=True):
+                w["language"] = gr.Dropdown(
+                    [(f"{LANGUAGE_NAMES.get(code, code)} ({code})", code)
+                     for code in LANGUAGES],
+                    value="en", label="Language (eSpeak NG voice)", scale=3)
+                w["speak"] = gr.Button("Listen to the text", scale=1)
+        with gr.Tab("Audio file or microphone", id=SPEECH_FROM_AUDIO) as w["audio_tab"]:
+            w["audio"] = gr.Audio(label="Speech audio", sources=["upload", "microphone"],
+                                  type="filepath")
     w["consent"] = gr.Checkbox(label="I have the right to animate this face", value=False)
     with gr.Row():
         w["generate"] = gr.Button("Generate video", variant="primary")
@@ -275,6 +281,10 @@ def _wire(demo: Demo, w: dict, c: dict, o: dict) -> None:
     for event in (w["portrait"].change, *(c[n].change for n in ("size", "crop", "full_side"))):
         event(demo.preview, framing, [w["preview"], w["preview_note"]],
               api_visibility="private", concurrency_id="pipeline")
+    _private(w["text_tab"].select, lambda: SPEECH_FROM_TEXT, None, w["source"])
+    _private(w["audio_tab"].select, lambda: SPEECH_FROM_AUDIO, None, w["source"])
+    _private(w["source"].change, lambda source: gr.Tabs(selected=source), w["source"],
+             w["speech_tabs"])  # an example or the API sets the source: its tab opens
     _private(w["text"].input, lambda: SPEECH_FROM_TEXT, None, w["source"])
     _private(w["language"].input, lambda: SPEECH_FROM_TEXT, None, w["source"])
     for event in (w["audio"].upload, w["audio"].stop_recording):

@@ -172,7 +172,10 @@ def speech(tmp_path_factory) -> Path:
 
 
 def upload(page, label: str, path: Path) -> None:
-    """Put a file into the upload widget labelled `label` (its hidden file input)."""
+    """Put a file into the upload widget labelled `label` (its hidden file input); the
+    speech widget is on its tab, opened first as a person would."""
+    if label == "Speech audio":
+        page.get_by_role("tab", name="Audio file or microphone").click()
     index = {"Portrait": 0, "Speech audio": 1}[label]
     page.locator("input[type=file]").nth(index).set_input_files(str(path))
 
@@ -186,12 +189,15 @@ def test_generate_video_in_browser(page, portrait, speech):
     assert page.title() == TITLE
     expect(page.locator("h1")).to_contain_text("talking portrait")
     shot(page, "01-loaded", full_page=True)
+    generate = page.get_by_role("button", name="Generate video").bounding_box()
+    assert generate["y"] + generate["height"] <= page.viewport_size["height"]  # no scrolling
 
     upload(page, "Portrait", portrait)
     expect(page.get_by_test_id("image").locator("img")).to_be_visible()
     upload(page, "Speech audio", speech)
-    # Uploading speech switches the source to the audio widget by itself.
-    expect(page.get_by_label("audio file or microphone")).to_be_checked()
+    # The open tab is the speech source.
+    expect(page.get_by_role("tab", name="Audio file or microphone")).to_have_attribute(
+        "aria-selected", "true")
     page.get_by_label("256").check()
     page.get_by_label("Emotion", exact=True).click()
     page.get_by_role("option", name="happy", exact=True).click()
@@ -252,8 +258,10 @@ def test_bad_upload_shows_readable_error(page, portrait, speech, tmp_path, case)
     bad = tmp_path / name
     bad.write_bytes(content)
     upload(page, "Portrait", bad if widget == "Portrait" else portrait)
+    if widget == "Portrait":  # flagged on upload (the crop preview), before Generate
+        expect(page.get_by_test_id("toast-text").first).to_contain_text(message,
+                                                                         timeout=60_000)
     upload(page, "Speech audio", bad if widget == "Speech audio" else speech)
-    page.get_by_label("audio file or microphone").check()
     page.get_by_label("I have the right to animate this face").check()
     page.get_by_role("button", name="Generate video").click()
 
