@@ -386,7 +386,7 @@ def _capped(pixels: np.ndarray, full_side: int) -> np.ndarray:
     warnings.warn(ScaledPhotoWarning(
         f"the full image is {size[0]}x{size[1]} px, the photo scaled down from {w}x{h} "
         f"(full_side {full_side}; raise it, or 0 for the photo's own size, at a cost in "
-        "time)"), stacklevel=4)
+        "time)"), stacklevel=5)
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
 
 
