@@ -178,19 +178,11 @@ class TalkingFacePipeline:
         from .io.media import write_video
 
         settings, wave, face, motion = self._prepare(image, audio, options)
-        shape: list[tuple[int, int]] = []
-
-        def counted(batches: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-            done = 0
-            for batch in batches:
-                shape[:] = [batch.shape[1:3]]
-                yield batch
-                done += len(batch)
-                if progress is not None:
-                    progress(done, len(motion))
-
-        path = write_video(path, counted(_render(face, motion, settings.mark)), FPS, audio=wave)
-        return WrittenVideo(Path(path), motion, shape[0])
+        batches = _render(face, motion, settings.mark)
+        if progress is not None:
+            batches = _counted(batches, len(motion), progress)
+        path = write_video(path, batches, FPS, audio=wave)
+        return WrittenVideo(Path(path), motion, face.renderer.frame_size)
 
     def _prepare(self, image, audio, options: dict):
         """(settings, 16 kHz wave, _Face, retargeted motion) for `__call__` and `write`."""
@@ -412,6 +404,16 @@ def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterato
     from .provenance.stamp import stamped
 
     return stamped(face.renderer.render_iter(motion, batch), mark)
+
+
+def _counted(batches: Iterator[np.ndarray], total: int,
+             progress: Callable[[int, int], None]) -> Iterator[np.ndarray]:
+    """`batches` passed on, `progress(frames so far, total)` called after each is used."""
+    done = 0
+    for batch in batches:
+        yield batch
+        done += len(batch)
+        progress(done, total)
 
 
 def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,

@@ -77,6 +77,11 @@ class Renderer:
         self.eyes = EyeRenderer(latent, self.geometry, self.image)
         self.continued = self._continued_edges()
 
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        """(height, width) of the frames `render` returns."""
+        return (self.size, self.size) if self.crop == "face" else tuple(self.latent.size)
+
     def _continued_edges(self) -> tuple[str, ...]:
         """The photo edges ("top", "left", "right") the head or hair touches inside a
         "face" crop: moving the head there uncovers pixels the photo does not have, which
