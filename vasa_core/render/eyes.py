@@ -69,7 +69,7 @@ class _Eye:
 
 
 CORNER_ROOM = 0.8  # iris radii kept between the iris centre and each eye corner ...
-LID_ROOM = 0.35  # ... and each lid (a narrower opening holds the centre midway)
+LID_ROOM = 0.15  # ... and each lid (a narrower opening holds the centre midway)
 
 
 def _inside(centre: np.ndarray, own: np.ndarray, target: np.ndarray, eye: _Eye) -> np.ndarray:
