@@ -8,13 +8,12 @@ sets, shaped like the teacher's (teacher/eyes.py: closing, hold, opening, depth)
 model's own blinks are kept and count: a frame whose eyeBlink passes BLINK_SEEN restarts
 the process as an added blink would.
 
-A renewal process, not a Poisson one. People blink fairly regularly (intervals of a few
-seconds with a coefficient of variation around 0.3-0.6; Bentivoglio et al. 1997, "Analysis
-of blink rate patterns in normal subjects"), and a viewer notices a ten-second stretch
-without one. So the time between blinks is Weibull with shape SHAPE (CV 0.36) and the mean
-interval the rate gives: over a 10 s clip at 15 per minute the count is 2-3 nearly
-always, where a Poisson process would give none one time in twelve. A clip starts a
-seeded uniform fraction of an interval after the last blink (it starts mid-conversation).
+A renewal process, not a Poisson one. A viewer notices a ten-second stretch without a
+blink, and a Poisson process at a conversational rate leaves such stretches often. So
+the time between blinks is Weibull with shape SHAPE and the mean interval the rate gives:
+regular enough that a short clip shows its share of blinks, irregular enough not to tick
+(tests/test_blinks.py; the figures in docs/experiments.md). A clip starts a seeded uniform
+fraction of an interval after the last blink (it starts mid-conversation).
 
 Pauses. The process runs on its own clock, which goes `pause_boost` times faster where
 the audio is QUIET_BELS below the running speech level (features.LEVEL) than in speech,
