@@ -170,8 +170,9 @@ def test_live_streams_frames_while_the_speech_is_processed(client, frames_expect
     assert np.asarray(Image.open(frames[0])).shape == (SIZE, SIZE, 3)
     assert isinstance(outputs[0][1], str) and outputs[0][1].endswith(".wav")  # the sound
     assert f"Streamed {frames_expected} frames" in outputs[-1][2]
-    # Streaming, not a batch at the end: the first frame comes soon, the rest at ~25 fps.
-    assert arrivals[0] < 3.0
+    # Streaming, not a batch at the end: the frames arrive over the clip's time (~25 fps),
+    # the first long before the last. (How soon the first comes is a speed figure, timed
+    # by benchmarks/streaming.py, not here: it depends on the machine.)
     assert arrivals[-1] - arrivals[0] > 0.6 * frames_expected / 25
 
 
