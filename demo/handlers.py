@@ -95,6 +95,11 @@ def readable_message(message: str, names: dict[str, str]) -> str:
     return message
 
 
+def notes(told: list[str]) -> str:
+    """The pipeline's notices (`pipeline.notices`) as sentences for a status line."""
+    return "".join(f" Note: {readable_message(message, {})}." for message in told)
+
+
 def pipeline_options(values: dict) -> dict:
     """The pipeline's keyword arguments from the control widgets' values, keyed as
     `ui._widgets` names them: an "auto" box ticked (or the auto choice, e.g. "from the
@@ -285,7 +290,7 @@ class Demo:
         status = (f"Rendered {count} frames ({count / written.fps:.2f} s at "
                   f"{written.fps:g} fps, {width}×{height}) in "
                   f"{time.monotonic() - started:.1f} s."
-                  + "".join(f" Note: {readable_message(t, {})}." for t in told))
+                  + notes(told))
         return video, motion_figure(written.motion), [video, table], status
 
     def preview(self, portrait: str | None, size, crop, full_side, mark
@@ -307,7 +312,7 @@ class Demo:
             return None, "⚠ " + readable_message(str(err), {portrait: Path(portrait).name})
         height, width = frame.shape[:2]
         return frame, (f"The face and the crop that will be animated ({width}×{height})."
-                       + "".join(f" Note: {readable_message(t, {})}." for t in told))
+                       + notes(told))
 
     def live(self, portrait: str | None, audio: str | None, text: str, language: str,
              source: str, consent: bool, controls: dict) -> Iterator[tuple]:

@@ -328,14 +328,15 @@ class TalkingFacePipeline:
         from .render import Renderer
 
         pixels = load_image(image)
-        if crop == "full":
-            pixels = _capped(pixels, full_side)
-        key = (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape, size, crop)
-        if key not in self._face_cache:
-            latent = analyze_image(pixels)
+        side = full_side if crop == "full" else 0
+        key = (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape, size, crop, side)
+        if key not in self._face_cache:  # scaled once per portrait, not per call
+            latent = analyze_image(_capped(pixels, side))
             self._face_cache = {key: _Face(latent, Renderer(latent, size=size, crop=crop))}
-        _warn_continued(self._face_cache[key].renderer.continued)
-        return self._face_cache[key]
+        face = self._face_cache[key]
+        _warn_scaled(pixels.shape[:2], face.latent.size, side)
+        _warn_continued(face.renderer.continued)
+        return face
 
 
 class Notice(UserWarning):
@@ -365,7 +366,7 @@ class ScaledPhotoWarning(Notice):
 
 def _capped(pixels: np.ndarray, full_side: int) -> np.ndarray:
     """`pixels` (H, W, 3) scaled (area-averaged) so that the longer side is at most
-    `full_side` px (0: unchanged); the user is told."""
+    `full_side` px (0: unchanged)."""
     import cv2
 
     h, w = pixels.shape[:2]
@@ -373,13 +374,18 @@ def _capped(pixels: np.ndarray, full_side: int) -> np.ndarray:
         return pixels
     scale = full_side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    import warnings
-
-    warnings.warn(ScaledPhotoWarning(
-        f"the full image is {size[0]}x{size[1]} px, the photo scaled down from {w}x{h} "
-        f"(full_side {full_side}; raise it, or 0 for the photo's own size, at a cost in "
-        "time)"), stacklevel=5)
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+
+
+def _warn_scaled(photo: tuple[int, int], used: tuple[int, int], full_side: int) -> None:
+    """Tell the user when a full image is smaller than the photo, (height, width) px."""
+    if tuple(used) != tuple(photo):
+        import warnings
+
+        warnings.warn(ScaledPhotoWarning(
+            f"the full image is {used[1]}x{used[0]} px, the photo scaled down from "
+            f"{photo[1]}x{photo[0]} (full_side {full_side}; raise it, or 0 for the photo's "
+            "own size, at a cost in time)"), stacklevel=4)
 
 
 class ContinuedEdgeWarning(Notice):

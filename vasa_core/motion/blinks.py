@@ -102,8 +102,8 @@ class BlinkProcess:
             step = self.step[int(quiet[i])]
             if out[i, _EYES].mean() > BLINK_SEEN:
                 self.ready, self.age = max(self.ready, f + self.dead), 0.0
-            elif f >= self.ready and self._draw(f) < self._chance(step):
-                self._start(f)
+            elif f >= self.ready and (rng := self._rng(f)).random() < self._chance(step):
+                self._start(f, rng)
             else:
                 self.age += step
             for blink in self.blinks:
@@ -118,13 +118,12 @@ class BlinkProcess:
         h = lambda a: (a / self.scale) ** SHAPE  # noqa: E731
         return 1.0 - math.exp(h(self.age) - h(self.age + step))
 
-    def _draw(self, f: int) -> float:
-        return float(np.random.default_rng([self.seed, f, SALT]).random())
+    def _rng(self, f: int) -> np.random.Generator:
+        """Frame f's own generator: its draws do not depend on how the clip was chunked."""
+        return np.random.default_rng([self.seed, f, SALT])
 
-    def _start(self, f: int) -> None:
-        """A blink starts closing at frame f (its shape drawn from frame f's generator)."""
-        rng = np.random.default_rng([self.seed, f, SALT])
-        rng.random()  # the draw that started it
+    def _start(self, f: int, rng: np.random.Generator) -> None:
+        """A blink starts closing at frame f, its shape drawn from frame f's `rng`."""
         c = self.config
         close, hold, opening = (float(rng.uniform(*r)) for r in (c.close, c.hold, c.open))
         depth = np.clip(rng.uniform(*c.depth) + rng.normal(0, 0.03, 2), 0.0, 1.0)
