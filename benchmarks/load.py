@@ -46,7 +46,7 @@ def launch(pipe, max_queue: int | None, max_seconds: float = 10.0):
     from demo.ui import build_app
 
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "vasa-demo-*")))
-    blocks = build_app(pipe, max_seconds=max_seconds, live_video=False, max_queue=max_queue)
+    blocks = build_app(pipe, max_seconds=max_seconds, max_queue=max_queue)
     (workspace,) = set(glob.glob(os.path.join(tempfile.gettempdir(), "vasa-demo-*"))) - before
     port = free_port()
     blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,

@@ -5,7 +5,7 @@ too long, consent not given) into a `gr.Error` whose message the page shows as i
 stack trace never reaches the user. The callbacks hold no maths: `pipeline_options` is the
 whole mapping from widgets to pipeline arguments, and the rest is files and messages.
 
-Files (the mp4, the CSV, speech and live segments) go to a private temporary folder, one
+Files (the mp4, the CSV, speech) go to a private temporary folder, one
 subfolder per request; Gradio copies what it serves into its own cache (pruned by the
 Blocks' `delete_cache`), our subfolders are pruned after `KEEP_SECONDS` and the whole folder
 is removed when the app is closed (Ctrl+C, `close()`) or exits.
@@ -28,17 +28,20 @@ from vasa_core.io.arkit import motion_to_csv
 from vasa_core.audio import load_audio
 from vasa_core.speech.tts import LANGUAGES, Voice, synthesize
 from vasa_core.io.limits import LIMITS
-from vasa_core.io.media import write_video
 from vasa_core.grid import FPS, SAMPLE_RATE
 from vasa_core.pipeline import TalkingFacePipeline, notices
 from vasa_core.settings import part_names, table
 
+from .live import LiveStreams
 from .plot import motion_figure
 
 MAX_SECONDS = LIMITS.app_max_audio_seconds  # longest speech the app animates (CLI: 600 s)
 MAX_TEXT_CHARS = LIMITS.max_text_chars
 CHUNK_SAMPLES = SAMPLE_RATE // 50  # live mode feeds the pipeline 20 ms at a time
-SEGMENT_FRAMES = 25  # frames per streamed mp4 segment (1 s) when Gradio can stream video
+# Frames per motion window in live mode. The pipeline's own 2-frame hop is for a voice that
+# is still being spoken; the app's speech is recorded, so windows of 8 (320 ms) cost a
+# third less per frame for ~30 ms more before the first one (benchmarks/RESULTS.md).
+LIVE_HOP = 8
 KEEP_SECONDS = 3600.0
 FROM_VOICE = table()["emotion"][1].auto  # the emotion choice that means emotion=None
 SPEECH_FROM_TEXT, SPEECH_FROM_AUDIO = "text", "audio"
@@ -216,50 +219,14 @@ def audio_chunks(wave: np.ndarray) -> Iterator[np.ndarray]:
         yield wave[start:start + CHUNK_SAMPLES]
 
 
-def paced(batches: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    """Single frames from (n, H, W, 3) batches, each released no earlier than its time in
-    the video (counted from the first frame), so the page shows them at 25 fps, in step
-    with the sound; when compute falls behind, frames go out as soon as they exist."""
-    start = None
-    index = 0
-    for batch in batches:
-        for frame in batch:
-            start = time.monotonic() if start is None else start
-            time.sleep(max(0.0, start + index / FPS - time.monotonic()))
-            index += 1
-            yield frame
-
-
-def segments(batches: Iterator[np.ndarray], wave: np.ndarray
-             ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(frames, their sound) in pieces of SEGMENT_FRAMES frames, the last one shorter;
-    frame i covers the samples [i, i + 1) * SAMPLE_RATE / FPS of `wave`."""
-    pending: list[np.ndarray] = []
-    done = 0
-    per_frame = SAMPLE_RATE / FPS
-    for batch in batches:
-        pending.extend(batch)
-        while len(pending) >= SEGMENT_FRAMES:
-            frames, pending = pending[:SEGMENT_FRAMES], pending[SEGMENT_FRAMES:]
-            yield np.stack(frames), wave[round(done * per_frame):
-                                         round((done + len(frames)) * per_frame)]
-            done += len(frames)
-    if pending:
-        yield np.stack(pending), wave[round(done * per_frame):]
-
-
 class Demo:
-    """The callbacks, bound to one pipeline that is loaded once and shared by all requests.
+    """The callbacks, bound to one pipeline that is loaded once and shared by all requests;
+    `streams` serves the live clips (`live.LiveStreams.route`)."""
 
-    `live_video`: stream live mode as mp4 segments with sound into a streaming gr.Video
-    (Gradio needs the ffmpeg and ffprobe programs for that); otherwise as single frames into
-    a gr.Image, with the sound in an autoplaying gr.Audio.
-    """
-
-    def __init__(self, pipe: TalkingFacePipeline, max_seconds: float = MAX_SECONDS,
-                 live_video: bool = False) -> None:
-        self.pipe, self.max_seconds, self.live_video = pipe, max_seconds, live_video
+    def __init__(self, pipe: TalkingFacePipeline, max_seconds: float = MAX_SECONDS) -> None:
+        self.pipe, self.max_seconds = pipe, max_seconds
         self.files = Workspace()
+        self.streams = LiveStreams()
 
     def speak(self, text: str, language: str) -> str:
         """Endpoint "speak": the typed text as a wav, to listen to before animating it."""
@@ -315,44 +282,30 @@ class Demo:
                        + notes(told))
 
     def live(self, portrait: str | None, audio: str | None, text: str, language: str,
-             source: str, consent: bool, controls: dict) -> Iterator[tuple]:
-        """Endpoint "live": yields (frame or mp4 segment, sound, status) while the speech
-        is fed to `pipe.stream` in 20 ms chunks. `steps` is not passed: streaming samples
-        with the pipeline's own STREAM_STEPS, the most that keeps pace with real time."""
+             source: str, consent: bool, controls: dict) -> Iterator[tuple[str, str]]:
+        """Endpoint "live": yields (URL of the growing mp4, status) as soon as the speech is
+        ready, while `pipe.stream` starts on it (fed in 20 ms chunks, LIVE_HOP frames per
+        window), then the final status once every frame is drawn (holding the queue's one
+        pipeline slot until then). `steps` is not passed:
+        streaming samples with the pipeline's own STREAM_STEPS, the most that keeps pace
+        with real time."""
         started = time.monotonic()
         options = pipeline_options(controls)
         del options["steps"]
         with readable_errors(portrait, audio):
             check_request(portrait, consent)
             wave = self._speech(audio, text, language, source)
-            batches = self.pipe.stream(portrait, audio_chunks(wave), **options)
-            stream = self._live_video if self.live_video else self._live_frames
-            yield from stream(batches, wave, started)
-
-    def _live_frames(self, batches: Iterator[np.ndarray], wave: np.ndarray,
-                     started: float) -> Iterator[tuple]:
-        """Frames one by one at 25 fps; the sound goes out with the first frame."""
-        sound = write_wav(self.files.new() / "speech.wav", wave)
-        count, first = 0, 0.0
-        for frame in paced(batches):
-            if count == 0:
-                first = time.monotonic() - started
-                yield frame, sound, f"Streaming… first frame after {first:.2f} s."
-            else:
-                yield frame, gr.skip(), gr.skip()
-            count += 1
-        yield gr.skip(), gr.skip(), (f"Streamed {count} frames ({count / FPS:.2f} s); the "
-                                     f"first came {first:.2f} s after the request.")
-
-    def _live_video(self, batches: Iterator[np.ndarray], wave: np.ndarray,
-                    started: float) -> Iterator[tuple]:
-        """mp4 segments of SEGMENT_FRAMES frames, each with its sound."""
-        folder = self.files.new()
-        for index, (frames, sound) in enumerate(segments(batches, wave)):
-            path = write_video(folder / f"live-{index:04d}.mp4", frames, FPS, audio=sound,
-                               sample_rate=SAMPLE_RATE, preset="veryfast")
-            yield str(path), gr.skip(), (f"Streaming… segment {index + 1} ready after "
-                                         f"{time.monotonic() - started:.2f} s.")
+        stream = self.streams.start(lambda: self.pipe.stream(
+            portrait, audio_chunks(wave), hop=LIVE_HOP, **options), wave)
+        yield stream.url, f"Streaming {len(wave) / SAMPLE_RATE:.1f} s of speech…"
+        stream.wait()
+        if stream.error is not None:
+            with readable_errors(portrait, audio):
+                raise stream.error
+        took = stream.created + stream.first_frame_s - started if stream.frames else 0.0
+        yield gr.skip(), (f"Streamed {stream.frames} frames ({stream.frames / FPS:.2f} s); "
+                          f"the first was drawn {took:.2f} s after the request."
+                          + notes(stream.notes))
 
     def _speech(self, audio: str | None, text: str, language: str, source: str
                 ) -> np.ndarray:

@@ -5,13 +5,12 @@
 
 Endpoints (every event has an explicit api_name, so `gradio_client` can call them):
     generate  portrait + speech + controls -> mp4 with sound, motion plot, [mp4, CSV], status
-    live      the same inputs -> frames (or mp4 segments) streamed while the speech is fed
-              to `pipe.stream` in 20 ms chunks
+    live      the same inputs -> the URL of an mp4 that grows as `pipe.stream` draws the
+              frames (demo/live.py; the page plays it with player.js), then a status
     speak     text + language -> the eSpeak NG speech as a wav
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import gradio as gr
@@ -25,6 +24,8 @@ from vasa_core.settings import Control, part_names, table
 
 from .handlers import (MAX_SECONDS, SPEECH_FROM_AUDIO, SPEECH_FROM_TEXT, Demo, endpoint,
                        readable_message)
+
+PLAYER_JS = (Path(__file__).parent / "player.js").read_text()
 
 # Requests waiting for the one pipeline, at most; past that a user is told "the queue is
 # full, try again" at once instead of waiting behind a backlog that would take minutes.
@@ -46,18 +47,9 @@ LANGUAGE_NAMES = {
 }
 INTRO = """# vasa_core: a talking portrait from one photo and a voice
 Pick a portrait and some speech (typed text, an audio file or the microphone), tick the
-consent box and press **Generate video**, or **Live** to watch frames appear while the speech
-is processed. Every video is marked as AI-generated (the mp4 always carries the tag; the
-visible label is on by default). Only animate faces you have the right to animate."""
-NO_FFMPEG_NOTE = ("Live frames stream into the picture above, with the sound beside it. For "
-                  "a streaming video with its sound in one player, install ffmpeg (Debian / "
-                  "Ubuntu: `sudo apt-get install ffmpeg`, which includes ffprobe) and restart "
-                  "the app.")
-
-
-def can_stream_video() -> bool:
-    """Whether Gradio can stream mp4 segments: it runs the ffmpeg and ffprobe programs."""
-    return bool(shutil.which("ffmpeg") and shutil.which("ffprobe"))
+consent box and press **Generate video**, or **Live** to watch the video while it is
+drawn. Every video is marked as AI-generated (the mp4 always carries the tag; the visible
+label is on by default). Only animate faces you have the right to animate."""
 
 
 def readable_image_errors(image: gr.Image) -> gr.Image:
@@ -89,11 +81,10 @@ def readable_image_errors(image: gr.Image) -> gr.Image:
 
 
 def build_app(pipeline: TalkingFacePipeline, *, max_seconds: float = MAX_SECONDS,
-              live_video: bool | None = None, max_queue: int | None = MAX_QUEUE) -> gr.Blocks:
-    """The Blocks of the web app around one loaded pipeline. `live_video` None: stream live
-    mode as video when ffmpeg and ffprobe are installed, else as frames. `max_queue`: the
-    most requests waiting at once (None: no limit). Closing the app removes its files."""
-    demo = Demo(pipeline, max_seconds, can_stream_video() if live_video is None else live_video)
+              max_queue: int | None = MAX_QUEUE) -> gr.Blocks:
+    """The Blocks of the web app around one loaded pipeline. `max_queue`: the most requests
+    waiting at once (None: no limit). Closing the app removes its files."""
+    demo = Demo(pipeline, max_seconds)
     with gr.Blocks(title="vasa_core talking portrait", delete_cache=(3600, 3600),
                    analytics_enabled=False) as app:
         gr.Markdown(INTRO)
@@ -102,13 +93,28 @@ def build_app(pipeline: TalkingFacePipeline, *, max_seconds: float = MAX_SECONDS
                 inputs = _input_widgets()
                 controls = _control_widgets()
             with gr.Column():
-                outputs = _output_widgets(demo.live_video)
+                outputs = _output_widgets()
         _examples(inputs)
         _wire(demo, inputs, controls, outputs)
     # one pipeline, two CPU cores: one job at a time
     app.queue(default_concurrency_limit=1, max_size=max_queue)
+    _serve_live_streams(app, demo)
     _remove_files_on_close(app, demo)
     return app
+
+
+def _serve_live_streams(app: gr.Blocks, demo: Demo) -> None:
+    """`app.launch` serves the live streams' route too: handed to the FastAPI app that
+    Gradio creates (its `routes`, ahead of Gradio's own). (Wrapped on the instance, see
+    readable_image_errors.)"""
+    launch = app.launch
+
+    def launch_with_streams(*args, app_kwargs: dict | None = None, **kwargs):
+        app_kwargs = dict(app_kwargs or {})
+        app_kwargs["routes"] = [*app_kwargs.get("routes", []), demo.streams.route()]
+        return launch(*args, app_kwargs=app_kwargs, **kwargs)
+
+    app.launch = launch_with_streams
 
 
 def _remove_files_on_close(app: gr.Blocks, demo: Demo) -> None:
@@ -120,6 +126,7 @@ def _remove_files_on_close(app: gr.Blocks, demo: Demo) -> None:
         try:
             close(*args, **kwargs)
         finally:
+            demo.streams.stop_all()
             demo.files.cleanup()
 
     app.close = close_and_clean
@@ -231,8 +238,8 @@ def _widgets(name: str, default, spec: Control, kind: type) -> dict:
     return out
 
 
-def _output_widgets(live_video: bool) -> dict[str, gr.components.Component]:
-    """Video, plot and downloads in one tab; the live view in another; a status line."""
+def _output_widgets() -> dict[str, gr.components.Component]:
+    """Video, plot and downloads in one tab; the live player in another; a status line."""
     o: dict[str, gr.components.Component] = {}
     with gr.Tabs() as o["tabs"]:
         with gr.Tab("Video", id="video"):
@@ -242,14 +249,9 @@ def _output_widgets(live_video: bool) -> dict[str, gr.components.Component]:
             o["files"] = gr.File(label="Downloads: mp4 and ARKit / Live Link Face CSV",
                                  file_count="multiple", interactive=False)
         with gr.Tab("Live", id="live"):
-            if live_video:
-                o["live_view"] = gr.Video(label="Live", streaming=True, autoplay=True,
-                                          interactive=False)
-                o["live_sound"] = gr.Audio(visible=False)
-            else:
-                o["live_view"] = gr.Image(label="Live", format="jpeg", interactive=False)
-                o["live_sound"] = gr.Audio(label="Sound", autoplay=True, interactive=False)
-                gr.Markdown(NO_FFMPEG_NOTE)
+            # value: the URL of the live mp4; player.js builds the <video> and plays it
+            o["live_view"] = gr.HTML("", html_template="", js_on_load=PLAYER_JS,
+                                     elem_id="live-player", min_height=200)
     o["status"] = gr.Markdown(label="Status")
     return o
 
@@ -275,7 +277,7 @@ def _wire(demo: Demo, w: dict, c: dict, o: dict) -> None:
     w["generate"].click(generate, inputs, [o["video"], o["plot"], o["files"], o["status"]],
                         api_name="generate", concurrency_id="pipeline")
     _private(w["live"].click, lambda: gr.Tabs(selected="live"), None, o["tabs"])
-    w["live"].click(live, inputs, [o["live_view"], o["live_sound"], o["status"]],
+    w["live"].click(live, inputs, [o["live_view"], o["status"]],
                     api_name="live", concurrency_id="pipeline")
     framing = [w["portrait"], *(c[n] for n in ("size", "crop", "full_side", "mark"))]
     for event in (w["portrait"].change, *(c[n].change for n in ("size", "crop", "full_side"))):

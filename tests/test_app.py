@@ -7,10 +7,11 @@ short (~1.5 s of eSpeak speech, 256 px, 2 steps) so the whole file stays fast on
 from __future__ import annotations
 
 import csv
+import io
 import math
 import socket
-import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from scipy.io import wavfile
 
 import app as app_module  # the repository root is on pytest's pythonpath (pyproject.toml)
 from demo.handlers import (FROM_VOICE, NO_AUDIO, NO_CONSENT, NO_PORTRAIT, Demo,
-                           pipeline_options, segments)
+                           pipeline_options)
 from demo.ui import build_app
 from tiny_checkpoint import save_tiny_checkpoint
 from vasa_core.io.arkit_table import COLUMNS
@@ -56,7 +57,7 @@ def pipe(tmp_path_factory) -> TalkingFacePipeline:
 @pytest.fixture(scope="module")
 def server(pipe):
     """(the launched Blocks, its URL); closed after the module's tests."""
-    blocks = build_app(pipe, max_seconds=MAX_SECONDS, live_video=False)
+    blocks = build_app(pipe, max_seconds=MAX_SECONDS)
     port = free_port()
     blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port,
                   quiet=True)
@@ -119,7 +120,7 @@ def test_generate_returns_the_motion_as_arkit_csv_and_a_plot(generated, frames_e
 def test_a_picked_portrait_is_previewed_or_refused_at_once(pipe, tmp_path):
     """On upload the page shows the crop that will be animated, or says at once why a
     file cannot be (not an image, no face), before anyone presses Generate."""
-    demo = Demo(pipe, MAX_SECONDS, live_video=False)
+    demo = Demo(pipe, MAX_SECONDS)
     frame, note = demo.preview(PORTRAIT, 256, "face", 1080, True)
     assert frame.shape == (256, 256, 3) and note.startswith("The face and the crop")
     np.testing.assert_array_equal(frame, pipe.render(PORTRAIT, pipe.analyze(
@@ -160,20 +161,32 @@ def test_speak_returns_the_text_as_16khz_speech(client):
     assert np.abs(wave).max() > 3000  # speech, not silence
 
 
-def test_live_streams_frames_while_the_speech_is_processed(client, frames_expected):
+def test_live_serves_a_growing_mp4_with_sound_once(server, client, frames_expected):
+    """/live hands out the URL of an mp4 at once, then draws it; the page (player.js)
+    fetches it while it grows: fragments arrive over the clip's time, and the whole holds
+    every frame and the sound. The URL plays once."""
     started = time.monotonic()
     job = client.submit(**request(), api_name="/live")
-    arrivals = [time.monotonic() - started for _ in job]
-    outputs = job.outputs()
-    frames = [out[0] for out in outputs if isinstance(out[0], str)]
-    assert len(frames) == frames_expected
-    assert np.asarray(Image.open(frames[0])).shape == (SIZE, SIZE, 3)
-    assert isinstance(outputs[0][1], str) and outputs[0][1].endswith(".wav")  # the sound
-    assert f"Streamed {frames_expected} frames" in outputs[-1][2]
-    # Streaming, not a batch at the end: the frames arrive over the clip's time (~25 fps),
-    # the first long before the last. (How soon the first comes is a speed figure, timed
-    # by benchmarks/streaming.py, not here: it depends on the machine.)
-    assert arrivals[-1] - arrivals[0] > 0.6 * frames_expected / 25
+    first = next(iter(job))
+    url, status = first[0], first[1]
+    assert url.startswith("/vasa-live/") and status.startswith("Streaming")
+    arrivals, body = [], b""
+    with urllib.request.urlopen(server[1] + url, timeout=120) as reply:
+        assert reply.headers["Content-Type"] == "video/mp4"
+        while chunk := reply.read1(1 << 16):
+            arrivals.append(time.monotonic() - started)
+            body += chunk
+    assert f"Streamed {frames_expected} frames" in job.result()[1]
+    with av.open(io.BytesIO(body)) as container:
+        assert container.streams.audio
+        shapes = [frame.to_ndarray(format="rgb24").shape for frame in container.decode(video=0)]
+    assert shapes == [(SIZE, SIZE, 3)] * frames_expected
+    # Streaming, not a file at the end: the bytes arrive over the clip's time, the first
+    # long before the last. (How soon the page plays is tests/test_browser.py's check.)
+    assert arrivals[-1] - arrivals[0] > 0.3 * frames_expected / 25, arrivals
+    with pytest.raises(urllib.error.HTTPError) as again:
+        urllib.request.urlopen(server[1] + url, timeout=30)
+    assert again.value.code == 404 and b"Press Live again" in again.value.read()
 
 
 def test_the_audio_widget_drives_generation_when_chosen(client, tmp_path, frames_expected):
@@ -248,40 +261,6 @@ def test_pipeline_options_map_auto_and_from_voice_to_none():
                                   "emotion": "happy"})
     assert (commanded["gaze"], commanded["distance"], commanded["emotion"]) == (
         (10.0, 5.0), 0.1, "happy")
-
-
-def test_segments_split_frames_and_sound_in_one_second_pieces():
-    batches = [np.zeros((n, 4, 4, 3), np.uint8) for n in (2, 2, 30, 2, 1)]  # 37 frames
-    wave = np.arange(37 * 640 - 100, dtype=np.float32)
-    pieces = list(segments(iter(batches), wave))
-    assert [len(f) for f, _ in pieces] == [25, 12]
-    assert [len(s) for _, s in pieces] == [25 * 640, 12 * 640 - 100]
-    assert np.array_equal(np.concatenate([s for _, s in pieces]), wave)
-
-
-def test_live_video_mode_writes_mp4_segments_with_sound(pipe, frames_expected):
-    """The handler of the ffmpeg path (Gradio's streaming video needs ffmpeg + ffprobe,
-    absent here), called directly: its segments hold every frame, each with sound."""
-    demo = Demo(pipe, MAX_SECONDS, live_video=True)
-    try:
-        controls = {k: v for k, v in request().items() if k not in
-                    ("portrait", "audio", "text", "language", "source", "consent")}
-        updates = list(demo.live(PORTRAIT, None, TEXT, "en", "text", True, controls))
-        counts = []
-        for path, *_ in updates:
-            with av.open(path) as container:
-                assert container.streams.audio
-                counts.append(sum(1 for _ in container.decode(video=0)))
-        assert sum(counts) == frames_expected and counts[0] == min(25, frames_expected)
-    finally:
-        demo.files.cleanup()
-
-
-def test_build_app_with_streaming_video_output(pipe):
-    blocks = build_app(pipe, live_video=True)
-    live = next(d for d in blocks.config["dependencies"] if d["api_name"] == "live")
-    output = next(c for c in blocks.config["components"] if c["id"] == live["outputs"][0])
-    assert output["type"] == "video" and output["props"]["streaming"]
 
 
 def test_app_binds_localhost_and_takes_the_port_from_env_or_flag(monkeypatch):

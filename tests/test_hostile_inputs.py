@@ -419,7 +419,7 @@ def portrait_widget(pipe) -> gr.Image:
     """The app's Portrait widget, as `build_app` makes it."""
     from demo.ui import build_app
 
-    app = build_app(pipe, live_video=False)
+    app = build_app(pipe)
     return next(block for block in app.blocks.values()
                 if isinstance(block, gr.Image) and block.label == "Portrait")
 

@@ -125,6 +125,25 @@ def test_a_full_image_is_capped_to_full_side_and_the_user_is_told(pipe, speech):
                     steps=1).frames.shape[1:3] == (h, w)
 
 
+def test_a_portrait_file_is_decoded_once_until_it_changes(pipe, tmp_path, monkeypatch):
+    """The app prepares a picked photo once (preview) and every request reuses it: a file
+    is known by its path and stamp, so it is not decoded again until it is rewritten."""
+    import vasa_core.io.media as media
+
+    path = tmp_path / "me.png"
+    Image.open(PORTRAIT).save(path)
+    first = pipe.analyze(path, SIZE)
+    files = []  # the files load_image decodes (arrays are only checked)
+    monkeypatch.setattr(media, "load_image", lambda image, **kw: (
+        files.append(image) if not isinstance(image, np.ndarray) else None,
+        load_image(image, **kw))[1])
+    assert pipe.analyze(path, SIZE) is first and files == []
+    Image.open(PORTRAIT).transpose(Image.FLIP_LEFT_RIGHT).save(path)  # a new photo, same name
+    mirrored = pipe.analyze(path, SIZE)
+    assert files == [path] and mirrored is not first
+    assert not np.allclose(mirrored.motion0().values, first.motion0().values)
+
+
 def test_inputs_as_path_array_or_pil_give_the_same_clip(pipe, speech, clip, tmp_path):
     pixels = load_image(PORTRAIT)
     wav = write_wav(tmp_path / "speech.wav", speech[0])

@@ -45,7 +45,7 @@ def free_port() -> int:
 def server(tmp_path_factory):
     pipe = TalkingFacePipeline.from_pretrained(
         save_tiny_checkpoint(tmp_path_factory.mktemp("checkpoint")))
-    blocks = build_app(pipe, max_seconds=3.0, live_video=False)
+    blocks = build_app(pipe, max_seconds=3.0)
     port = free_port()
     blocks.launch(prevent_thread_lock=True, server_name=app_module.DEFAULT_HOST,
                   server_port=port, quiet=True)

@@ -96,6 +96,7 @@ class _Face:
 
     latent: object  # FaceLatent
     renderer: object  # Renderer
+    photo: tuple[int, int]  # (height, width) of the photo as loaded, px
 
 
 class TalkingFacePipeline:
@@ -327,14 +328,20 @@ class TalkingFacePipeline:
         from .io.media import load_image
         from .render import Renderer
 
-        pixels = load_image(image)
         side = full_side if crop == "full" else 0
-        key = (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape, size, crop, side)
+        # a file is known by its path and stamp, so a portrait picked once (the app's
+        # upload, then preview and every request) is decoded and hashed once too
+        known = _file_stamp(image)
+        pixels = None if known else load_image(image)
+        source = known or (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape)
+        key = (source, size, crop, side)
         if key not in self._face_cache:  # scaled once per portrait, not per call
+            pixels = load_image(image) if pixels is None else pixels
             latent = analyze_image(_capped(pixels, side))
-            self._face_cache = {key: _Face(latent, Renderer(latent, size=size, crop=crop))}
+            self._face_cache = {key: _Face(latent, Renderer(latent, size=size, crop=crop),
+                                           pixels.shape[:2])}
         face = self._face_cache[key]
-        _warn_scaled(pixels.shape[:2], face.latent.size, side)
+        _warn_scaled(face.photo, face.latent.size, side)
         _warn_continued(face.renderer.continued)
         return face
 
@@ -362,6 +369,17 @@ def notices() -> Iterator[list[str]]:
 
 class ScaledPhotoWarning(Notice):
     """A full-image output is smaller than the photo (the `full_side` control)."""
+
+
+def _file_stamp(image) -> tuple | None:
+    """(path, modification time ns, bytes) of an image given as a file path, else None."""
+    if not isinstance(image, (str, Path)):
+        return None
+    try:
+        stat = Path(image).stat()
+    except OSError:  # missing or unreadable: load_image says so
+        return None
+    return (str(Path(image).resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 def _capped(pixels: np.ndarray, full_side: int) -> np.ndarray:

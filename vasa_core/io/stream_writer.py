@@ -12,39 +12,60 @@ box comes first and each second of video is a self-contained fragment, so player
 `ffmpeg -i`) can read the file while it grows, and a stream that is cut off leaves a
 playable file up to its last fragment. Sound is encoded up to the time of the last
 written frame, so the two tracks stay interleaved.
+
+The target may also be a writable binary file object (a socket, a queue). With
+`every_frame=True` each frame closes a fragment (one frame long) that is
+written out at once, which is what a browser's Media Source Extensions player needs to
+show a frame 40 ms after it was drawn instead of a second later.
 """
 from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from ..grid import FPS, SAMPLE_RATE
 
 FRAGMENT_MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
+# One fragment per frame: movflag frag_every_frame gives repeated fragment start times
+# (tfdt) when audio is interleaved, which Chromium's Media Source buffer reads as frames
+# overwriting each other; a fragment duration of one frame keeps them monotonic.
+EVERY_FRAME_MOVFLAGS = "empty_moov+default_base_moof"
+# Seconds of pushed sound encoded past the last frame when every frame is a fragment: the
+# muxer holds a frame until the sound of its time is encoded, and AAC (1024-sample frames,
+# 1024 samples of priming) returns a packet ~130 ms after its samples at 16 kHz, so without
+# a lead each frame would leave 3-5 frames late.
+EVERY_FRAME_AUDIO_LEAD = 0.2
 
 
 class FragmentedMp4Writer:
     """Context manager writing a fragmented H.264 (+ AAC when `sample_rate` is given) mp4
     that is playable while it grows; see the module docstring."""
 
-    def __init__(self, path: str | Path, fps: float = FPS, sample_rate: int | None = SAMPLE_RATE,
-                 crf: int = 20, keyframe_seconds: float = 1.0) -> None:
+    def __init__(self, path: str | Path | BinaryIO, fps: float = FPS,
+                 sample_rate: int | None = SAMPLE_RATE, crf: int = 20,
+                 keyframe_seconds: float = 1.0, every_frame: bool = False) -> None:
         from .media import AI_COMMENT
         from .video_writer import open_output
 
         if not fps > 0:
             raise ValueError(f"fps must be positive, got {fps}")
-        self.path, self.fps, self.sample_rate = Path(path), float(fps), sample_rate
+        self.fps, self.sample_rate = float(fps), sample_rate
         self.crf, self.gop = crf, max(1, round(keyframe_seconds * fps))
+        self.audio_lead = EVERY_FRAME_AUDIO_LEAD if every_frame else 0.0
         self.frames_written = 0
         self._pending: list[np.ndarray] = []  # audio pushed but not yet encoded
         self._audio_pos = 0  # samples encoded so far
         self._video = self._audio = None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._container = open_output(self.path, self.path, AI_COMMENT, format="mp4",
-                                      options={"movflags": FRAGMENT_MOVFLAGS})
+        self.path = None if hasattr(path, "write") else Path(path)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        options = ({"movflags": EVERY_FRAME_MOVFLAGS, "frag_duration": str(round(1e6 / fps))}
+                   if every_frame else {"movflags": FRAGMENT_MOVFLAGS})
+        self._container = open_output(self.path or path, self.path or "the stream",
+                                      AI_COMMENT, format="mp4", options=options)
 
     def __enter__(self) -> "FragmentedMp4Writer":
         return self
@@ -52,7 +73,8 @@ class FragmentedMp4Writer:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._video is None:  # nothing was written: leave no empty file behind
             self._container.close()
-            self.path.unlink(missing_ok=True)
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
             return
         self.close()
 
@@ -76,7 +98,7 @@ class FragmentedMp4Writer:
             encoded.time_base = Fraction(1) / self._rate
             self._container.mux(self._video.encode(encoded))
             self.frames_written += 1
-            self._encode_audio(self.frames_written / self.fps)
+            self._encode_audio(self.frames_written / self.fps + self.audio_lead)
 
     def close(self) -> None:
         """Encode the queued sound up to the video's end, flush the encoders, finish."""

@@ -19,12 +19,13 @@ import numpy as np
 _FASTSTART_SUFFIXES = {".mp4", ".m4v", ".mov"}
 
 
-def open_output(target: Path, shown: Path, comment: str, **kwargs) -> av.container.Container:
-    """An output container at `target` (options for PyAV in `kwargs`) carrying the
-    `comment` metadata tag; ValueError naming `shown` (the path the user gave) when it
-    cannot be created."""
+def open_output(target, shown, comment: str, **kwargs) -> av.container.Container:
+    """An output container at `target` (a path, or a writable binary file object; options
+    for PyAV in `kwargs`) carrying the `comment` metadata tag; ValueError naming `shown`
+    (the path the user gave) when it cannot be created."""
     try:
-        container = av.open(str(target), "w", **kwargs)
+        container = av.open(target if hasattr(target, "write") else str(target), "w",
+                            **kwargs)
     except (av.FFmpegError, OSError, ValueError) as err:
         raise ValueError(f"cannot write a video to {shown} ({err}); use an .mp4 path in a "
                          "writable folder") from err
