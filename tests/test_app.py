@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import av
 import numpy as np
@@ -142,7 +143,9 @@ def test_frame_progress_counts_frames_and_estimates_the_time_left(monkeypatch):
     from demo import handlers
 
     clock = iter([100.0, 101.0, 103.0])
-    monkeypatch.setattr(handlers.time, "monotonic", lambda: next(clock))
+    # the handlers' own clock only: patching time.monotonic itself would also feed the
+    # app's server thread (asyncio's loop time) from this short iterator and kill it
+    monkeypatch.setattr(handlers, "time", SimpleNamespace(monotonic=lambda: next(clock)))
     seen = []
     report = handlers.frame_progress(lambda fraction, desc: seen.append((fraction, desc)))
     for done in (16, 32, 64):
