@@ -30,9 +30,10 @@ from vasa_core.speech.tts import LANGUAGES, Voice, synthesize
 from vasa_core.io.limits import LIMITS
 from vasa_core.grid import FPS, SAMPLE_RATE
 from vasa_core.pipeline import TalkingFacePipeline, notices
-from vasa_core.settings import part_names, table
+from vasa_core.settings import DEFAULTS, part_names, table
 
 from .live import LiveStreams
+from .pace import Pace, about
 from .plot import motion_figure
 
 MAX_SECONDS = LIMITS.app_max_audio_seconds  # longest speech the app animates (CLI: 600 s)
@@ -212,6 +213,12 @@ def frame_progress(progress, start: float = 0.15):
     return report
 
 
+def _framing(portrait: str, options: dict) -> tuple:
+    """What fixes a clip's frame size, the key of `Pace`."""
+    return (portrait, *(options.get(name, getattr(DEFAULTS, name))
+                        for name in ("size", "crop", "full_side", "margin")))
+
+
 def audio_chunks(wave: np.ndarray) -> Iterator[np.ndarray]:
     """The speech in 20 ms pieces, as a live source would deliver it (not paced: the
     pipeline consumes them as fast as it can)."""
@@ -227,6 +234,7 @@ class Demo:
         self.pipe, self.max_seconds = pipe, max_seconds
         self.files = Workspace()
         self.streams = LiveStreams()
+        self.pace = Pace()
 
     def speak(self, text: str, language: str) -> str:
         """Endpoint "speak": the typed text as a wav, to listen to before animating it."""
@@ -245,12 +253,16 @@ class Demo:
             check_request(portrait, consent)
             progress(0.0, desc="Reading the speech")
             wave = self._speech(audio, text, language, source)
-            progress(0.1, desc=f"Animating {len(wave) / SAMPLE_RATE:.1f} s of speech")
+            seconds, framing = len(wave) / SAMPLE_RATE, _framing(portrait, options)
+            progress(0.1, desc=f"Animating {seconds:.1f} s of speech"
+                     + about(self.pace.seconds(framing, seconds)))
             folder = self.files.new()
+            began = time.monotonic()
             with notices() as told:
                 written = self.pipe.write(portrait, (wave, SAMPLE_RATE),
                                           folder / "talking-face.mp4",
                                           progress=frame_progress(progress), **options)
+            self.pace.made(framing, len(written.motion), time.monotonic() - began)
         video = str(written.path)
         table = str(motion_to_csv(written.motion, folder / "motion-arkit.csv"))
         count, (height, width) = len(written.motion), written.frame_size
@@ -260,7 +272,7 @@ class Demo:
                   + notes(told))
         return video, motion_figure(written.motion), [video, table], status
 
-    def preview(self, portrait: str | None, size, crop, full_side, mark
+    def preview(self, portrait: str | None, size, crop, full_side, margin, mark
                 ) -> tuple[np.ndarray | None, str]:
         """Event "preview", as soon as a portrait is picked: its first frame as it will be
         animated (its own pose, in the chosen crop and size), or why it cannot be (not an
@@ -269,16 +281,23 @@ class Demo:
         if not portrait:
             return None, ""
         options = pipeline_options({"size": size, "crop": crop, "full_side": full_side,
-                                    "mark": mark})
+                                    "margin": margin, "mark": mark})
         try:
             with notices() as told:
                 latent = self.pipe.analyze(portrait, options["size"], options["crop"],
-                                           options["full_side"])
+                                           options["full_side"], options["margin"])
                 frame = self.pipe.render(portrait, latent.motion0(), **options)[0]
+                began = time.monotonic()  # again, timed without the first call's set-up
+                self.pipe.render(portrait, latent.motion0(), **options)
+                render_seconds = time.monotonic() - began
         except ValueError as err:
             return None, "⚠ " + readable_message(str(err), {portrait: Path(portrait).name})
+        framing = _framing(portrait, options)
+        self.pace.previewed(framing, render_seconds)
         height, width = frame.shape[:2]
         return frame, (f"The face and the crop that will be animated ({width}×{height})."
+                       + about(self.pace.seconds(framing, 10.0),
+                               " 10 s of speech take about {} to make here.")
                        + notes(told))
 
     def live(self, portrait: str | None, audio: str | None, text: str, language: str,

@@ -122,20 +122,62 @@ def test_a_picked_portrait_is_previewed_or_refused_at_once(pipe, tmp_path):
     """On upload the page shows the crop that will be animated, or says at once why a
     file cannot be (not an image, no face), before anyone presses Generate."""
     demo = Demo(pipe, MAX_SECONDS)
-    frame, note = demo.preview(PORTRAIT, 256, "face", 1080, True)
+    frame, note = demo.preview(PORTRAIT, 256, "face", 1080, 1.0, True)
     assert frame.shape == (256, 256, 3) and note.startswith("The face and the crop")
     np.testing.assert_array_equal(frame, pipe.render(PORTRAIT, pipe.analyze(
         PORTRAIT, 256).motion0(), size=256)[0])  # exactly the clip's first frame at rest
-    full, _ = demo.preview(PORTRAIT, 256, "full", 300, True)
+    full, _ = demo.preview(PORTRAIT, 256, "full", 300, 1.0, True)
     assert max(full.shape[:2]) == 300
+    # the margin control: less room crops tighter, so the face fills more of the frame
+    # (re-read on the pixels); more room than the photo has stops at the photo
+    from vasa_core.face import analyze_image
+
+    def face_width(image: np.ndarray) -> float:
+        x0, _, x1, _ = analyze_image(image).face_box
+        return x1 - x0
+
+    tight, note = demo.preview(PORTRAIT, 256, "face", 1080, 0.7, True)
+    assert tight.shape == (256, 256, 3) and note.startswith("The face and the crop")
+    assert face_width(tight) / face_width(frame) == pytest.approx(1 / 0.7, rel=0.1)
+    wide, _ = demo.preview(PORTRAIT, 256, "face", 1080, 1.5, True)
+    assert face_width(wide) == pytest.approx(face_width(frame), rel=0.05)  # 512 px wide photo
     text = tmp_path / "holiday.jpg"
     text.write_text("not a photo")
     blank = tmp_path / "wall.png"
     Image.fromarray(np.full((200, 200, 3), 128, np.uint8)).save(blank)
     for path, says in ((text, "holiday.jpg"), (blank, "face")):
-        frame, note = demo.preview(str(path), 256, "face", 1080, True)
+        frame, note = demo.preview(str(path), 256, "face", 1080, 1.0, True)
         assert frame is None and note.startswith("⚠") and says in note
-    assert demo.preview(None, 256, "face", 1080, True) == (None, "")
+    assert demo.preview(None, 256, "face", 1080, 1.0, True) == (None, "")
+
+
+def test_the_time_a_clip_takes_is_said_before_it_starts(pipe, tmp_path):
+    """The preview guesses the time from its own render; a clip's measured pace then
+    replaces the guess for that framing, and the first progress line says it."""
+    from demo.pace import Pace, about
+
+    pace, framing = Pace(), ("me.jpg", 512, "face", 1080)
+    assert pace.seconds(framing, 10.0) is None and about(None) == ""
+    pace.previewed(framing, 0.018)  # one frame rendered in 18 ms
+    assert pace.seconds(framing, 10.0) == pytest.approx(250 * 0.018 / 0.45)
+    pace.made(framing, frames=250, seconds=15.0)
+    assert pace.seconds(framing, 4.0) == pytest.approx(6.0)  # 100 frames at 60 ms
+    assert pace.seconds(("me.jpg", 256, "face", 1080), 4.0) is None  # another framing
+    assert about(6.0) == ", about 6 s" and about(200.0, "{} left") == "3 min left"
+
+    demo = Demo(pipe, MAX_SECONDS)
+    _, note = demo.preview(PORTRAIT, 256, "face", 1080, 1.0, True)
+    guess = demo.pace.seconds((PORTRAIT, 256, "face", 1080, 1.0), 10.0)
+    assert guess > 0 and f"10 s of speech take about {guess:.0f} s" in note
+    seen = []
+    controls = {k: v for k, v in request().items() if k not in
+                ("portrait", "audio", "text", "language", "source", "consent")}
+    try:
+        demo.generate(PORTRAIT, None, TEXT, "en", "text", True, controls,
+                      progress=lambda fraction, desc=None: seen.append(desc))
+    finally:
+        demo.files.cleanup()
+    assert seen[1].startswith("Animating ") and ", about " in seen[1], seen[:3]
 
 
 def test_frame_progress_counts_frames_and_estimates_the_time_left(monkeypatch):

@@ -191,7 +191,8 @@ class TalkingFacePipeline:
 
         settings = Settings.of(options)
         wave = load_audio(audio)
-        face = self._face(image, settings.size, settings.crop, settings.full_side)
+        face = self._face(image, settings.size, settings.crop, settings.full_side,
+                          settings.margin)
         return settings, wave, face, self._generate(wave, face.latent.motion0().values[0],
                                                     settings)
 
@@ -211,27 +212,29 @@ class TalkingFacePipeline:
         wave = load_audio(audio)
         if image is None:
             return self._generate(wave, None, settings)
-        face = self._face(image, settings.size, settings.crop, settings.full_side)
+        face = self._face(image, settings.size, settings.crop, settings.full_side,
+                          settings.margin)
         return self._generate(wave, face.latent.motion0().values[0], settings)
 
     def analyze(self, image, size: int = 512, crop: str = "face",
-                full_side: int = DEFAULTS.full_side):
+                full_side: int = DEFAULTS.full_side, margin: float = DEFAULTS.margin):
         """The portrait's `FaceLatent` (its pose, expression, gaze at rest: `.motion0()`),
         as the pipeline sees it; analysed once and cached with its renderer.
 
             pipe.analyze("me.jpg").motion0()["yaw"]         # the portrait's head yaw, degrees
         """
-        return self._face(image, size, crop, full_side).latent
+        return self._face(image, size, crop, full_side, margin).latent
 
     def render(self, image, motion: Motion, *, size: int = 512, crop: str = "face",
-               full_side: int = DEFAULTS.full_side, mark: bool = True) -> np.ndarray:
+               full_side: int = DEFAULTS.full_side, margin: float = DEFAULTS.margin,
+               mark: bool = True) -> np.ndarray:
         """Frames (T, H, W, 3) uint8 of `image` at exactly `motion`: absolute values in the
         portrait's own frame (`analyze(image).motion0()` reproduces the portrait).
 
             motion = pipe.motion("speech.wav", image="me.jpg").set("gaze_yaw", 10.0)
             frames = pipe.render("me.jpg", motion, size=256)
         """
-        face = self._face(image, size, crop, full_side)
+        face = self._face(image, size, crop, full_side, margin)
         return np.concatenate(list(_render(face, motion, mark)))
 
     def drive(self, image, motion: Motion, *, head_motion: float = 1.0, size: int = 512,
@@ -294,7 +297,8 @@ class TalkingFacePipeline:
         hop = max(STREAM_HOP, self.model.config.min_window) if hop is None else hop
         settings = Settings.of({"steps": STREAM_STEPS, **options})
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
-        face = self._face(image, settings.size, settings.crop, settings.full_side)
+        face = self._face(image, settings.size, settings.crop, settings.full_side,
+                          settings.margin)
         retarget = self._retarget(face.latent.motion0().values[0], settings)
         motion = functools.partial(
             stream_motion, self.model, controls=Controls.of(settings), hop=hop,
@@ -319,11 +323,11 @@ class TalkingFacePipeline:
         return Retarget(mean if own is None else own, mean, controls.gaze, controls.distance,
                         controls.emotion is not None, settings.head_motion)
 
-    def _face(self, image, size: int, crop: str,
-              full_side: int = DEFAULTS.full_side) -> _Face:
+    def _face(self, image, size: int, crop: str, full_side: int = DEFAULTS.full_side,
+              margin: float = DEFAULTS.margin) -> _Face:
         """Analyse and set up a renderer for `image`, with a "full" crop first scaled to
-        at most `full_side` px on its longer side (0: as it is); the last portrait is
-        cached."""
+        at most `full_side` px on its longer side (0: as it is) and a "face" crop
+        `margin` times the default room around the head; the last portrait is cached."""
         from .face import analyze_image
         from .io.media import load_image
         from .render import Renderer
@@ -334,12 +338,13 @@ class TalkingFacePipeline:
         known = _file_stamp(image)
         pixels = None if known else load_image(image)
         source = known or (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape)
-        key = (source, size, crop, side)
+        room = margin if crop == "face" else 1.0
+        key = (source, size, crop, side, room)
         if key not in self._face_cache:  # scaled once per portrait, not per call
             pixels = load_image(image) if pixels is None else pixels
             latent = analyze_image(_capped(pixels, side))
-            self._face_cache = {key: _Face(latent, Renderer(latent, size=size, crop=crop),
-                                           pixels.shape[:2])}
+            renderer = Renderer(latent, size=size, crop=crop, margin=room)
+            self._face_cache = {key: _Face(latent, renderer, pixels.shape[:2])}
         face = self._face_cache[key]
         _warn_scaled(face.photo, face.latent.size, side)
         _warn_continued(face.renderer.continued)

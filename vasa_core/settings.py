@@ -119,6 +119,11 @@ class Settings:
     crop: str = control(
         "face", help="'face': a square crop around the head; 'full': the whole portrait",
         choices=("face", "full"), label=("Crop",))
+    margin: float = control(
+        1.0, help="with crop 'face', the room around the head: 1 shows the hair and a little "
+                  "of the shoulders, less crops tighter, more shows more of the photo (as "
+                  "far as it goes)", low=0.6, high=2.0, ui=((0.6, 1.6, 0.05),),
+        label=("Margin around the face",), metavar="X")
     full_side: int = control(
         1080, help="with crop 'full', the output's longer side in pixels at most: a larger "
                    "photo is scaled down first (and renders faster); 0 keeps its own size",

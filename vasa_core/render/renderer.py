@@ -36,37 +36,39 @@ GRID_DIVISOR = 4  # the flow is solved on a (size / 4)^2 grid, then upsampled ..
 EYE_MARGIN, LIPS_MARGIN = 0.08, 0.12  # ... and at 1 px around eyes and lips (face widths)
 
 
-def face_canvas(latent: FaceLatent, size: int | None) -> Canvas:
-    """The largest square of side CROP_FACTOR x face box centred on the face that fits in
-    the portrait (integer pixels), so no output pixel is invented at the portrait's own
-    motion. `size` None keeps the native resolution and the canvas edge still (it is
-    pasted back into the photo); a "face" crop carries a MARGIN beyond its edges."""
+def face_canvas(latent: FaceLatent, size: int | None, margin: float = 1.0) -> Canvas:
+    """The largest square of side `margin` x CROP_FACTOR x face box centred on the face
+    that fits in the portrait (integer pixels), so no output pixel is invented at the
+    portrait's own motion. `size` None keeps the native resolution and the canvas edge
+    still (it is pasted back into the photo); a "face" crop carries a MARGIN beyond its
+    edges."""
     h, w = latent.size
     x0, y0, x1, y1 = latent.face_box
-    side = int(min(h, w, round(CROP_FACTOR * max(x1 - x0, y1 - y0))))
+    side = int(min(h, w, round(margin * CROP_FACTOR * max(x1 - x0, y1 - y0))))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.05 * (y1 - y0)
     left = int(np.clip(round(cx - side / 2), 0, w - side))
     top = int(np.clip(round(cy - side / 2), 0, h - side))
-    margin = 0 if size is None else int(round(MARGIN * size))
-    return Canvas(left, top, side, size or side, margin)
+    carried = 0 if size is None else int(round(MARGIN * size))
+    return Canvas(left, top, side, size or side, carried)
 
 
 class Renderer:
     """Animate one portrait. `render(motion)` -> (T, H, W, 3) uint8.
 
-    crop="face": a size x size square around the head; crop="full": the whole portrait at
-    its resolution with the head region re-rendered. Batches of frames share one sparse
+    crop="face": a size x size square around the head (`margin` scales the room around
+    it); crop="full": the whole portrait at its resolution with the head region
+    re-rendered. Batches of frames share one sparse
     matmul and one fixed-point solve; `device="cuda"` runs the same code on a GPU.
     """
 
     def __init__(self, latent: FaceLatent, size: int = 512, crop: str = "face",
-                 device: str = "cpu"):
+                 device: str = "cpu", margin: float = 1.0):
         if crop not in ("face", "full"):
             raise ValueError(f"crop must be 'face' or 'full', got {crop!r}")
         if not 64 <= int(size) <= 4096:
             raise ValueError(f"size must be between 64 and 4096 px, got {size}")
         self.latent, self.crop, self.device = latent, crop, device
-        self.canvas = face_canvas(latent, int(size) if crop == "face" else None)
+        self.canvas = face_canvas(latent, int(size) if crop == "face" else None, margin)
         self.size = self.canvas.size
         self.geometry = HeadGeometry(latent, self.canvas, device)
         self.warp = Warp(self.geometry.source, self.size, max(16, self.size // GRID_DIVISOR))
