@@ -74,9 +74,9 @@ def motion_section(pipe: TalkingFacePipeline, audio: np.ndarray, steps: list[int
 
 def offline_section(pipe: TalkingFacePipeline, seconds: float) -> dict:
     report = end_to_end(pipe, seconds=seconds, size=512)
-    stages = report["stages_s"]
+    parts = report["parts_s"]
     report["offline_fps_no_encoding"] = round(
-        report["frames"] / (stages["motion"] + stages["render"]), 1)
+        report["frames"] / (parts["motion"] + parts["render"]), 1)
     return report
 
 

@@ -177,9 +177,10 @@ class TalkingFacePipeline:
             pipe.write("me.jpg", "lecture.wav", "outputs/lecture.mp4", size=256).path
         """
         from .io.media import write_video
+        from .io.prefetch import prefetch
 
         settings, wave, face, motion = self._prepare(image, audio, options)
-        batches = _render(face, motion, settings.mark)
+        batches = prefetch(_render(face, motion, settings.mark))  # drawn while encoding
         if progress is not None:
             batches = _counted(batches, len(motion), progress)
         path = write_video(path, batches, FPS, audio=wave)

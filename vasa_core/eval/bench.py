@@ -5,18 +5,20 @@
 The speech is a `seconds`-long 16-bit wav written to a temporary folder first (the first
 `seconds` of ../shared/assets/speech/musetalk_eng_first30s.wav when that exists, else
 eSpeak NG reading a fixed English text, padded with silence or cut), so the timed run
-starts from files, exactly like `vasa generate`. Timed stages, in order:
+starts from files, exactly like `vasa generate`. Timed stages, in order (`stages_s`; their
+sum is `wall_s`):
 
     load      decoding the audio file (`load_audio`)
     analysis  reading the portrait and analysing its face (MediaPipe), building the renderer
-    motion    audio features, motion sampling, blinks, retargeting
-    render    rendering every frame (with the visible mark)
-    encode    writing the H.264 + AAC mp4
+    write     `pipe.write`, as `vasa generate` runs it: audio features, motion sampling,
+              blinks, retargeting, then every frame drawn (with the visible mark) while
+              the previous ones are encoded into the H.264 + AAC mp4
 
-The stages are the public calls `pipe.analyze`, `pipe.motion(..., image=...)`,
-`pipe.render` and `TalkingFaceOutput.save`, which together are exactly `pipe(...).save()`.
-realtime_factor = audio seconds / wall seconds (> 1: faster than real time). Loading the
-model is not timed (`model_load_s` is reported apart).
+realtime_factor = audio seconds / wall seconds (> 1: faster than real time). Where the
+write's time goes is measured apart, each part on its own (`parts_s`: motion, render,
+encode, through `pipe.motion`, `pipe.render` and `TalkingFaceOutput.save`), so the parts
+add up to more than the write, whose drawing and encoding overlap. Loading the model is
+not timed (`model_load_s` is reported apart).
 """
 from __future__ import annotations
 
@@ -74,8 +76,7 @@ def end_to_end(pipe=None, image=None, *, seconds: float = 10.0, size: int = 512,
 
     from ..audio import load_audio
     from ..io.examples import example_portrait_path
-    from ..grid import FPS
-    from ..pipeline import TalkingFaceOutput, TalkingFacePipeline
+    from ..pipeline import TalkingFacePipeline
     from ..settings import DEFAULT_STEPS
 
     if not seconds > 0:
@@ -103,17 +104,17 @@ def end_to_end(pipe=None, image=None, *, seconds: float = 10.0, size: int = 512,
         lap("load")
         pipe.analyze(image, size)
         lap("analysis")
-        motion = pipe.motion((wave, SAMPLE_RATE), image=image, steps=steps, seed=seed, size=size)
-        lap("motion")
-        frames = pipe.render(image, motion, size=size)
-        lap("render")
-        TalkingFaceOutput(frames, FPS, wave, motion).save(target)
-        lap("encode")
+        options = dict(steps=steps, seed=seed, size=size)
+        pipe.write(image, audio_path, target, **options)
+        lap("write")
         wall = time.perf_counter() - began
+        parts = _parts(pipe, image, wave, options, Path(scratch) / "parts.mp4")
+    frames = parts.pop("frames")
     audio_s = len(wave) / SAMPLE_RATE
     return {
         "seconds_of_audio": round(audio_s, 3), "frames": len(frames),
         "size": f"{frames.shape[2]}x{frames.shape[1]}", "steps": steps,
+        "parts_s": {k: round(v, 3) for k, v in parts.items()},
         "speech": source, "wall_s": round(wall, 3),
         "realtime_factor": round(audio_s / wall, 3),
         "stages_s": {k: round(v, 3) for k, v in stages.items()},
@@ -122,6 +123,22 @@ def end_to_end(pipe=None, image=None, *, seconds: float = 10.0, size: int = 512,
         "cpu_count": _cpu_count(), "machine": platform.machine(),
         "out": str(target) if out is not None else None,
     }
+
+
+def _parts(pipe, image, wave: np.ndarray, options: dict, target: Path) -> dict:
+    """Seconds of the write's parts, each run on its own: motion, render, encode (and the
+    frames, for their count and size)."""
+    from ..grid import FPS
+    from ..pipeline import TalkingFaceOutput
+
+    times, last = {}, time.perf_counter()
+    motion = pipe.motion((wave, SAMPLE_RATE), image=image, **options)
+    times["motion"], last = time.perf_counter() - last, time.perf_counter()
+    frames = pipe.render(image, motion, size=options["size"])
+    times["render"], last = time.perf_counter() - last, time.perf_counter()
+    TalkingFaceOutput(frames, FPS, wave, motion).save(target)
+    times["encode"] = time.perf_counter() - last
+    return {**times, "frames": frames}
 
 
 def _cpu_count() -> int:
@@ -136,9 +153,11 @@ def _cpu_count() -> int:
 def format_report(report: dict) -> str:
     """Human-readable lines of an `end_to_end` report."""
     stages = ", ".join(f"{k} {v:.2f} s" for k, v in report["stages_s"].items())
+    parts = ", ".join(f"{k} {v:.2f} s" for k, v in report["parts_s"].items())
     return (f"{report['seconds_of_audio']:g} s of speech ({report['speech']}) -> "
             f"{report['frames']} frames at {report['size']}, {report['steps']} steps, mp4 "
             f"encoded: {report['wall_s']:.2f} s wall, real-time factor "
             f"{report['realtime_factor']:.2f} (audio s / wall s)\n"
-            f"  {stages}\n  device {report['device']}, {report['torch_threads']} torch threads, "
+            f"  {stages}\n  the write's parts, each on its own: {parts}\n"
+            f"  device {report['device']}, {report['torch_threads']} torch threads, "
             f"{report['cpu_count']} CPUs")
