@@ -17,7 +17,7 @@ import gradio as gr
 from PIL import Image
 
 from vasa_core.speech.tts import LANGUAGES
-from vasa_core.io.examples import example_portrait_path, shared_portraits
+from vasa_core.io.examples import example_portraits, shared_portraits
 from vasa_core.io.media import check_image_file
 from vasa_core.pipeline import TalkingFacePipeline
 from vasa_core.settings import Control, part_names, table
@@ -34,6 +34,9 @@ MAX_SHARED_EXAMPLES = 6
 EXAMPLE_TEXTS = (
     ("Hello! I am a talking portrait, animated from one photo and this sentence.", "en"),
     ("Bonjour ! Je suis un portrait qui parle, animé à partir d'une seule photo.", "fr"),
+    ("¡Hola! Soy un retrato que habla, animado a partir de una sola foto.", "es"),
+    ("Hallo! Ich bin ein sprechendes Porträt, aus einem einzigen Foto animiert.", "de"),
+    ("你好！我是一张会说话的照片。", "zh"),
 )
 # English names of the eSpeak NG languages (tts.LANGUAGES); a code missing here shows as is.
 LANGUAGE_NAMES = {
@@ -257,14 +260,18 @@ def _output_widgets() -> dict[str, gr.components.Component]:
 
 
 def _examples(inputs: dict) -> None:
-    """The built-in portrait with typed text (works on a fresh machine: nothing to
-    download), plus the shared portraits of a developer checkout when there are any."""
-    rows = [[str(example_portrait_path()), text, language, SPEECH_FROM_TEXT]
-            for text, language in EXAMPLE_TEXTS]
+    """The built-in portraits, each with typed text in a few languages (they work on a
+    fresh machine: nothing to download), plus the shared portraits of a developer checkout
+    when there are any."""
+    portraits = example_portraits()
+    rows = [[str(portraits[i % len(portraits)].path), text, language, SPEECH_FROM_TEXT]
+            for i, (text, language) in enumerate(EXAMPLE_TEXTS)]
     rows += [[str(path), *EXAMPLE_TEXTS[0], SPEECH_FROM_TEXT]
              for path in shared_portraits()[:MAX_SHARED_EXAMPLES]]
+    credits = "; ".join(example.credit for example in portraits)
     gr.Examples(rows, [inputs[n] for n in ("portrait", "text", "language", "source")],
-                label="Examples (then tick the consent box)", cache_examples=False)
+                label=f"Examples (then tick the consent box). Portraits: {credits}.",
+                cache_examples=False)
 
 
 def _wire(demo: Demo, w: dict, c: dict, o: dict) -> None:

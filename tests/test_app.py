@@ -283,13 +283,20 @@ def test_missing_inputs_and_bad_audio_give_readable_errors(client, tmp_path):
 def test_examples_need_no_files_the_built_in_portrait_is_served(server):
     blocks, url = server
     dataset = next(c for c in blocks.config["components"] if c["type"] == "dataset")
-    portrait, text, language, source = dataset["props"]["samples"][0]
+    samples = dataset["props"]["samples"]
+    portrait, text, language, source = samples[0]
     assert portrait["orig_name"] == Path(PORTRAIT).name
     assert text and language == "en" and source == "text"
     with urllib.request.urlopen(url + portrait["url"]) as response:
         assert response.status == 200 and response.read() == Path(PORTRAIT).read_bytes()
     with urllib.request.urlopen(url + "/") as response:
         assert response.status == 200
+    # several people, several languages, every built-in portrait among them
+    from vasa_core.io.examples import example_portraits
+
+    names = {sample[0]["orig_name"] for sample in samples}
+    assert {example.path.name for example in example_portraits()} <= names
+    assert len({sample[2] for sample in samples}) >= 4
 
 
 def test_pipeline_options_map_auto_and_from_voice_to_none():

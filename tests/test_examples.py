@@ -28,3 +28,18 @@ def test_shared_assets_are_found_beside_the_checkout():
 
     beside = Path(__file__).resolve().parents[2] / "shared" / "assets"
     assert shared_assets_dir() == (beside if beside.is_dir() else None)
+
+
+def test_built_in_portraits_are_different_public_domain_faces():
+    """Each built-in portrait is a readable photo with one face the analyser finds, says
+    where it comes from and under which licence, and no two are the same person's file."""
+    from vasa_core.face import analyze_image
+    from vasa_core.io.examples import example_portraits
+
+    examples = example_portraits()
+    assert len(examples) >= 2 and examples[0].path == example_portrait_path()
+    assert len({example.path.read_bytes() for example in examples}) == len(examples)
+    for example in examples:
+        assert "public domain" in example.credit
+        x0, y0, x1, y1 = analyze_image(load_image(example.path)).face_box
+        assert x1 - x0 > 50 and y1 - y0 > 50, example

@@ -1,11 +1,13 @@
 """Example inputs that need no download.
 
-The built-in portrait is matplotlib's sample photo of Grace Hopper (a U.S. Navy official
-photograph, public domain), installed with matplotlib. Developers also find real test
-portraits in the shared assets folder next to the repository when it is there.
+The built-in portraits are public-domain photos that installed packages ship:
+matplotlib's Grace Hopper (a U.S. Navy official photograph) and scikit-image's Eileen
+Collins (a NASA photograph). Developers also find real test portraits in the shared
+assets folder next to the repository when it is there.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
@@ -20,6 +22,27 @@ def example_portrait_path() -> Path:
         raise ValueError(f"the example portrait is missing from matplotlib ({path}); "
                          "reinstall matplotlib or pass --image")
     return path
+
+
+@dataclass(frozen=True)
+class Example:
+    """A built-in portrait and where it comes from."""
+
+    path: Path
+    credit: str  # who, by whom, licence
+
+
+def example_portraits() -> list[Example]:
+    """The built-in portraits (the first is `example_portrait_path()`), those installed."""
+    import skimage.data
+
+    collins = Path(skimage.data.__file__).parent / "astronaut.png"
+    found = [Example(example_portrait_path(), "Grace Hopper, U.S. Navy photograph, public "
+                                              "domain (from matplotlib)")]
+    if collins.is_file():
+        found.append(Example(collins, "Eileen Collins, NASA photograph, public domain (from "
+                                      "scikit-image)"))
+    return found
 
 
 def shared_assets_dir() -> Path | None:
