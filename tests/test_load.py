@@ -114,10 +114,11 @@ def test_gradio_cache_files_of_the_app_are_removed_on_close(loaded):
     """Every file Gradio cached for a request (uploads, videos, CSVs, frames, wavs) is
     deleted when the app closes (delete_cache); only the examples' portraits remain (public
     files, content-addressed: the built-in portrait uploaded by a client is the same file)."""
-    from vasa_core.io.examples import example_portrait_path, shared_portraits
+    from vasa_core.io.examples import example_portraits, shared_portraits
 
     assert len(loaded["cached"]) > 8, "the app served no files?"
-    examples = {Path(p).name for p in [example_portrait_path(), *shared_portraits()]}
+    examples = {Path(p).name for p in [*(e.path for e in example_portraits()),
+                                        *shared_portraits()]}
     left = {Path(p).name for p in loaded["cached"] if Path(p).exists()}
     assert left <= examples, left - examples
 
