@@ -5,7 +5,8 @@
 
 Every user (a thread with its own `gradio_client.Client`) does `rounds` short generations
 (the built-in portrait, ~1 s of typed text); every third user also asks for the speech
-first ("speak") and every third, from the second on, also watches a "live" stream. The
+first ("speak") and every third, from the second on, also asks for a "live" stream (and
+waits until it is drawn; nobody fetches its video). The
 loop is bounded: each user makes a fixed number of requests, each with a timeout. Prints
 one JSON object: latency p50/p95 per endpoint (request sent -> last output received, queue
 wait included), throughput (completed requests / wall time), outcomes (completed, refused
