@@ -259,6 +259,10 @@ def test_image_without_a_face_gives_a_readable_error(client, tmp_path):
     Image.new("RGB", (256, 256), (128, 128, 128)).save(grey)
     with pytest.raises(AppError, match="No face found in the image"):
         client.predict(**request(portrait=handle_file(str(grey))), api_name="/generate")
+    # Live hands out its URL before the pipeline looks at the face: the error still comes
+    # back, as the same message
+    with pytest.raises(AppError, match="No face found in the image"):
+        client.predict(**request(portrait=handle_file(str(grey))), api_name="/live")
 
 
 def test_missing_inputs_and_bad_audio_give_readable_errors(client, tmp_path):
