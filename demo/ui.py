@@ -226,9 +226,10 @@ def _widgets(name: str, default, spec: Control, kind: type) -> dict:
     if spec.ui_choices:
         return {name: gr.Radio(list(spec.ui_choices), value=default, label=label)}
     out = {}
+    auto = spec.auto is not None and default is None  # the "auto" box starts ticked
     if spec.auto is not None:
         out[f"{name}_auto"] = gr.Checkbox(label=spec.auto[:1].upper() + spec.auto[1:],
-                                          value=True)
+                                          value=auto)
     for index, key in enumerate(part_names(name)):
         text = spec.label[index] if index < len(spec.label) else key
         if not spec.ui:
@@ -236,8 +237,7 @@ def _widgets(name: str, default, spec: Control, kind: type) -> dict:
             continue
         low, high, step = spec.ui[index]
         value = low + (high - low) / 2 if default is None else default
-        out[key] = gr.Slider(low, high, value, step=step, label=text,
-                             interactive=spec.auto is None)
+        out[key] = gr.Slider(low, high, value, step=step, label=text, interactive=not auto)
     return out
 
 

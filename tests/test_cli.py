@@ -270,3 +270,14 @@ def test_train_without_the_training_module_says_so(monkeypatch, capsys):
     monkeypatch.delattr(vasa_core, "train", raising=False)
     assert main(["train"]) == 2
     assert "vasa_core.train" in capsys.readouterr().err
+
+
+def test_an_auto_control_takes_auto_on_the_command_line():
+    """`--distance auto` is None (the model chooses); the default is the photo's own 0."""
+    from vasa_core.cli import build_parser
+
+    parser = build_parser()
+    base = ["generate", "--audio", "a.wav", "--out", "o.mp4"]
+    assert parser.parse_args(base).distance == 0.0
+    assert parser.parse_args(base + ["--distance", "auto"]).distance is None
+    assert parser.parse_args(base + ["--distance", "0.1"]).distance == 0.1

@@ -74,8 +74,9 @@ class Settings:
         ui=((-30, 30, 1), (-20, 20, 1)), metavar="DEG",
         label=("Gaze yaw (°, + = image's right)", "Gaze pitch (°, + = up)"))
     distance: float | None = control(
-        None, help="head distance as a log-scale offset from the portrait's own; +0.1 is a "
-                   "face about 10% larger (nearer)", auto="the model chooses the distance",
+        0.0, help="head distance as a log-scale offset from the portrait's own: 0 keeps the "
+                  "photo's framing, +0.1 is a face about 10% larger (nearer)",
+        auto="the model chooses the distance",
         ui=((-0.3, 0.3, 0.01),), label=("Head distance (log scale, + = nearer)",), metavar="D")
     emotion: str | None = control(
         None, help="the emotion to show", choices=EMOTIONS, auto="from the voice",
@@ -175,8 +176,8 @@ def scalar_type(annotation: Any) -> type:
 def check(name: str, value: Any) -> None:
     """ValueError, naming the control and its allowed values, unless `value` fits `name`."""
     default, spec, kind = table()[name]
-    if value is None and default is None:
-        return
+    if value is None and (default is None or spec.auto is not None):
+        return  # None means the control's `auto`
     values = _parts(value) if spec.parts else (value,)
     if values is None or len(values) != len(spec.parts or (value,)):
         raise ValueError(f"{name} must be {len(spec.parts)} numbers "

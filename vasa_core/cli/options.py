@@ -36,7 +36,7 @@ def add_options(p: argparse.ArgumentParser, names: Iterable[str],
                            help=text, nargs=len(spec.parts),
                            metavar=tuple(part.upper() for part in spec.parts))
         else:
-            p.add_argument(flag(name), type=_checked(name, kind, True), default=default,
+            p.add_argument(flag(name), type=_checked(name, kind, True, spec.auto), default=default,
                            help=text, **({"metavar": spec.metavar} if spec.metavar else {}))
 
 
@@ -47,16 +47,21 @@ def _help(spec: Control, kind: type, default) -> str:
         text += f"; one of: {', '.join(spec.choices)}"
     if spec.auto is not None and default is None:
         return text + f" (default: {spec.auto})"
+    if spec.auto is not None:
+        text += f"; 'auto': {spec.auto}"
     if kind is bool:
         return text + f" (default: {'on' if default else 'off'})"
     return text + " (default: %(default)s)"
 
 
-def _checked(name: str, kind: type, whole: bool):
+def _checked(name: str, kind: type, whole: bool, auto: str | None = None):
     """An argparse type: the text as `kind` and, for a `whole` value (not one part of a
     tuple), checked by the API's own rule (`settings.check`), so that a bad value is a
-    usage error (exit 2) naming the control."""
+    usage error (exit 2) naming the control; "auto" is None for a control with an `auto`
+    meaning."""
     def convert(text: str):
+        if auto is not None and text == "auto":
+            return None
         try:
             value = kind(text)
         except ValueError:

@@ -77,8 +77,12 @@ def guidance_scales(settings: Settings) -> dict[str, object]:
     The audio guides the articulators only (`latent.ARTICULATION`, a (D,) scale): on the
     whole motion it also doubles the head's swing (docs/experiments.md, "Guidance")."""
     control = settings.cfg_control
+    # Distance 0, the photo's own framing, needs no push: conditioned on it alone the head
+    # keeps within 1 % of the photo's size (docs/design.md), and guiding it would add a
+    # network pass to every step.
+    distance = control if settings.distance else 0.0
     return {"audio": settings.cfg_audio * motion_mask(ARTICULATION), "gaze": control,
-            "distance": control, "emotion": control}
+            "distance": distance, "emotion": control}
 
 
 def controls_from_motion(values: np.ndarray, mean_log_scale: float,
