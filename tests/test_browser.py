@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from benchmarks.live_page import TEXT as LIVE_TEXT, WATCH as WATCH_LIVE
 from vasa_core.io.examples import example_portrait_path, shared_assets_dir, shared_portraits
 
 sync_api = pytest.importorskip(
@@ -41,12 +42,10 @@ SERVER_START_S = 240  # loading torch, mediapipe and the checkpoint on a busy 2-
 GENERATE_S = 180
 SPEECH_SECONDS = 2.0
 TITLE = "vasa_core talking portrait"
-# Live (issue 26): about 10 s of eSpeak speech; the first picture within FIRST_PICTURE_S of
-# the click, then at most MAX_STALLS stalls and a play time within PLAY_TOLERANCE of the
-# clip's length. A 3000 px photo must do as well: it is prepared once, on upload.
-LIVE_TEXT = ("This is a test of the live player. The face should speak in time with the "
-             "sound, without stopping, from the first picture to the very last one, for "
-             "about ten seconds or so.")
+# Live (issue 26): about 10 s of eSpeak speech (benchmarks/live_page.py's text and event
+# recorder); the first picture within FIRST_PICTURE_S of the click, then at most MAX_STALLS
+# stalls and a play time within PLAY_TOLERANCE of the clip's length. A 3000 px photo must
+# do as well: it is prepared once, on upload.
 FIRST_PICTURE_S, MAX_STALLS, PLAY_TOLERANCE = 1.0, 1, 0.10
 BIG_SIDE = 3000
 
@@ -297,22 +296,6 @@ def big_photo(tmp_path_factory) -> Path:
     image.resize((round(image.width * scale), round(image.height * scale)),
                  Image.LANCZOS).save(path, quality=90)
     return path
-
-
-# The page's media events, recorded from the capture phase (they do not bubble), and the
-# time of the click on Live; in ms of performance.now().
-WATCH_LIVE = """() => {
-    window.liveEvents = [];
-    for (const kind of ['waiting', 'playing', 'ended', 'error'])
-        document.addEventListener(kind, event => {
-            if (event.target.tagName === 'VIDEO')
-                window.liveEvents.push([kind, performance.now(), event.target.currentTime]);
-        }, true);
-    document.addEventListener('click', event => {
-        if (event.target.closest('button') && event.target.closest('button').innerText
-            .trim() === 'Live') window.liveClick = performance.now();
-    }, true);
-}"""
 
 
 @pytest.mark.parametrize("photo", ["built-in", f"{BIG_SIDE} px"])
