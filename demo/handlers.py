@@ -272,16 +272,18 @@ class Demo:
                   + notes(told))
         return video, motion_figure(written.motion), [video, table], status
 
-    def preview(self, portrait: str | None, size, crop, full_side, margin, mark
+    def preview(self, portrait: str | None, size, crop, full_side, margin, mark,
+                distance=DEFAULTS.distance, distance_auto=False
                 ) -> tuple[np.ndarray | None, str]:
         """Event "preview", as soon as a portrait is picked: its first frame as it will be
-        animated (its own pose, in the chosen crop and size), or why it cannot be (not an
-        image, no face), with the pipeline's notices (a head at the photo's edge, a
-        scaled-down full image)."""
+        animated (its own pose, in the chosen crop, size and camera distance), or why it
+        cannot be (not an image, no face), with the pipeline's notices (a head at the
+        photo's edge, a scaled-down full image, a camera the photo stops)."""
         if not portrait:
             return None, ""
         options = pipeline_options({"size": size, "crop": crop, "full_side": full_side,
-                                    "margin": margin, "mark": mark})
+                                    "margin": margin, "mark": mark, "distance": distance,
+                                    "distance_auto": distance_auto})
         try:
             with notices() as told:
                 latent = self.pipe.analyze(portrait, options["size"], options["crop"],

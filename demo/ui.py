@@ -286,9 +286,10 @@ def _wire(demo: Demo, w: dict, c: dict, o: dict) -> None:
     _private(w["live"].click, lambda: gr.Tabs(selected="live"), None, o["tabs"])
     w["live"].click(live, inputs, [o["live_view"], o["status"]],
                     api_name="live", concurrency_id="pipeline")
-    framing = [w["portrait"], *(c[n] for n in ("size", "crop", "full_side", "margin", "mark"))]
-    for event in (w["portrait"].change,
-                  *(c[n].change for n in ("size", "crop", "full_side", "margin"))):
+    framing = [w["portrait"], *(c[n] for n in ("size", "crop", "full_side", "margin", "mark",
+                                               "distance", "distance_auto"))]
+    for event in (w["portrait"].change, *(c[n].change for n in (
+            "size", "crop", "full_side", "margin", "distance", "distance_auto"))):
         event(demo.preview, framing, [w["preview"], w["preview_note"]],
               api_visibility="private", concurrency_id="pipeline")
     _private(w["text_tab"].select, lambda: SPEECH_FROM_TEXT, None, w["source"])

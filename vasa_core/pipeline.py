@@ -193,7 +193,7 @@ class TalkingFacePipeline:
         settings = Settings.of(options)
         wave = load_audio(audio)
         face = self._face(image, settings.size, settings.crop, settings.full_side,
-                          settings.margin)
+                          settings.margin, settings.distance)
         return settings, wave, face, self._generate(wave, face.latent.motion0().values[0],
                                                     settings)
 
@@ -214,7 +214,7 @@ class TalkingFacePipeline:
         if image is None:
             return self._generate(wave, None, settings)
         face = self._face(image, settings.size, settings.crop, settings.full_side,
-                          settings.margin)
+                          settings.margin, settings.distance)
         return self._generate(wave, face.latent.motion0().values[0], settings)
 
     def analyze(self, image, size: int = 512, crop: str = "face",
@@ -228,14 +228,16 @@ class TalkingFacePipeline:
 
     def render(self, image, motion: Motion, *, size: int = 512, crop: str = "face",
                full_side: int = DEFAULTS.full_side, margin: float = DEFAULTS.margin,
-               mark: bool = True) -> np.ndarray:
+               distance: float | None = 0.0, mark: bool = True) -> np.ndarray:
         """Frames (T, H, W, 3) uint8 of `image` at exactly `motion`: absolute values in the
-        portrait's own frame (`analyze(image).motion0()` reproduces the portrait).
+        portrait's own frame (`analyze(image).motion0()` reproduces the portrait), seen
+        by a camera moved by the camera's part of `distance` (`render.camera`; the head's
+        own part is the motion's log_scale).
 
             motion = pipe.motion("speech.wav", image="me.jpg").set("gaze_yaw", 10.0)
             frames = pipe.render("me.jpg", motion, size=256)
         """
-        face = self._face(image, size, crop, full_side, margin)
+        face = self._face(image, size, crop, full_side, margin, distance)
         return np.concatenate(list(_render(face, motion, mark)))
 
     def drive(self, image, motion: Motion, *, head_motion: float = 1.0, size: int = 512,
@@ -299,7 +301,7 @@ class TalkingFacePipeline:
         settings = Settings.of({"steps": STREAM_STEPS, **options})
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
         face = self._face(image, settings.size, settings.crop, settings.full_side,
-                          settings.margin)
+                          settings.margin, settings.distance)
         retarget = self._retarget(face.latent.motion0().values[0], settings)
         motion = functools.partial(
             stream_motion, self.model, controls=Controls.of(settings), hop=hop,
@@ -318,20 +320,24 @@ class TalkingFacePipeline:
         the mapping the identity at head_motion = 1 (pose deviations still scale)."""
         from .animate.retarget import Retarget
         from .motion.conditions import Controls
+        from .render.camera import camera_log_zoom
 
         controls = Controls.of(settings)
         mean = self.model.motion_mean.detach().cpu().numpy()
+        camera = 0.0 if own is None else camera_log_zoom(controls.distance)
         return Retarget(mean if own is None else own, mean, controls.gaze, controls.distance,
-                        controls.emotion is not None, settings.head_motion)
+                        controls.emotion is not None, settings.head_motion, camera)
 
     def _face(self, image, size: int, crop: str, full_side: int = DEFAULTS.full_side,
-              margin: float = DEFAULTS.margin) -> _Face:
+              margin: float = DEFAULTS.margin, distance: float | None = 0.0) -> _Face:
         """Analyse and set up a renderer for `image`, with a "full" crop first scaled to
-        at most `full_side` px on its longer side (0: as it is) and a "face" crop
-        `margin` times the default room around the head; the last portrait is cached."""
+        at most `full_side` px on its longer side (0: as it is), a "face" crop `margin`
+        times the default room around the head, and the camera moved by `distance`
+        (`render.camera`); the last portrait is cached."""
         from .face import analyze_image
         from .io.media import load_image
         from .render import Renderer
+        from .render.camera import camera_zoom
 
         side = full_side if crop == "full" else 0
         # a file is known by its path and stamp, so a portrait picked once (the app's
@@ -339,16 +345,23 @@ class TalkingFacePipeline:
         known = _file_stamp(image)
         pixels = None if known else load_image(image)
         source = known or (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape)
-        room = margin if crop == "face" else 1.0
-        key = (source, size, crop, side, room)
+        room, zoom = (margin if crop == "face" else 1.0), camera_zoom(distance)
+        key = (source, size, crop, side, room, zoom)
         if key not in self._face_cache:  # scaled once per portrait, not per call
-            pixels = load_image(image) if pixels is None else pixels
-            latent = analyze_image(_capped(pixels, side))
-            renderer = Renderer(latent, size=size, crop=crop, margin=room)
-            self._face_cache = {key: _Face(latent, renderer, pixels.shape[:2])}
+            known_face = next((face for (src, _, _, scaled, *_), face
+                               in self._face_cache.items() if (src, scaled) == (source, side)),
+                              None)
+            if known_face:  # the same photo, reframed: analysed once
+                latent, photo = known_face.latent, known_face.photo
+            else:
+                pixels = load_image(image) if pixels is None else pixels
+                latent, photo = analyze_image(_capped(pixels, side)), pixels.shape[:2]
+            renderer = Renderer(latent, size=size, crop=crop, margin=room, zoom=zoom)
+            self._face_cache = {key: _Face(latent, renderer, photo)}
         face = self._face_cache[key]
         _warn_scaled(face.photo, face.latent.size, side)
         _warn_continued(face.renderer.continued)
+        _warn_camera(distance, face.renderer.zoom)
         return face
 
 
@@ -426,6 +439,26 @@ def _warn_continued(edges: tuple[str, ...]) -> None:
             "that edge, the hair or background beyond it is continued by mirroring, not "
             "taken from the photo; a photo with more room around the head avoids this"),
             stacklevel=3)
+
+
+class CameraLimitWarning(Notice):
+    """The camera cannot move back as far as asked: the photo shows no more around it."""
+
+
+def _warn_camera(distance: float | None, reached: float) -> None:
+    """Tell the user when the photo bounds a camera moved back (`Renderer.zoom`)."""
+    from .render.camera import PERSPECTIVE, camera_zoom
+
+    if reached > camera_zoom(distance) * 1.02:
+        import math
+        import warnings
+
+        went = math.log(reached) / (1.0 - PERSPECTIVE)
+        warnings.warn(CameraLimitWarning(
+            f"the photo shows too little around the head to move the camera back to "
+            f"distance {distance:g}: it went to {went:.2f} (the head still shrinks a "
+            "little by perspective); a photo with more room around the head, or a smaller "
+            "margin, goes further"), stacklevel=3)
 
 
 def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterator[np.ndarray]:

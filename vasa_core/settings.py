@@ -74,10 +74,12 @@ class Settings:
         ui=((-30, 30, 1), (-20, 20, 1)), metavar="DEG",
         label=("Gaze yaw (°, + = image's right)", "Gaze pitch (°, + = up)"))
     distance: float | None = control(
-        0.0, help="head distance as a log-scale offset from the portrait's own: 0 keeps the "
-                  "photo's framing, +0.1 is a face about 10% larger (nearer)",
+        0.0, help="camera distance as a log-scale offset from the photo's: 0 keeps its "
+                  "framing, +0.1 comes about 10% nearer (head and shoulders, the head a "
+                  "little more); back only as far as the photo shows",
         auto="the model chooses the distance",
-        ui=((-0.3, 0.3, 0.01),), label=("Head distance (log scale, + = nearer)",), metavar="D")
+        ui=((-0.3, 0.3, 0.01),), label=("Camera distance (log scale, + = nearer)",),
+        metavar="D")
     emotion: str | None = control(
         None, help="the emotion to show", choices=EMOTIONS, auto="from the voice",
         label=("Emotion",), metavar="NAME")

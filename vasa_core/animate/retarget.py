@@ -9,8 +9,10 @@ frame g onto the portrait, group by group:
 
     pose         own + offset + (g - r) * head_motion
                  r = the model's mean pose, its log_scale shifted by the commanded distance
-                 (`offset`: zero but for log_scale = distance). head_motion = 0 keeps the
-                 portrait's own pose (moved by the distance command), 1 the generated swing.
+                 (`offset`: zero but for log_scale = distance); the pose is moved by the
+                 part of it the renderer's camera does not show (`render.camera`: the head
+                 takes a little more than the picture). head_motion = 0 keeps the
+                 portrait's own pose (but for that), 1 the generated swing.
     articulation g, absolute (jaw, lips, funnel/pucker, press, roll, ...): speech is not
                  relative to the photo. Silence must close an open-mouthed portrait's mouth.
     affect       own + (g - r), clipped to [0, 1] (smile, frown, brows, squint, sneer, ...).
@@ -49,6 +51,8 @@ class Retarget:
     own (D,): the portrait's motion. mean (D,): the model's `motion_mean`. gaze: the
     commanded gaze (yaw, pitch) in degrees or None. distance: the commanded log-scale
     offset or None. emotion: whether an emotion was commanded. head_motion: pose scale.
+    camera: the part of the distance (log units) that the renderer shows as a camera zoom
+    (`render.camera.camera_log_zoom`), left out of the head's own log_scale.
     """
 
     own: np.ndarray
@@ -57,6 +61,7 @@ class Retarget:
     distance: float | None = None
     emotion: bool = False
     head_motion: float = 1.0
+    camera: float = 0.0
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.head_motion) and self.head_motion >= 0):
@@ -82,7 +87,9 @@ class Retarget:
         g, own = np.asarray(generated, np.float32), np.asarray(self.own, np.float32)
         delta = g - self.reference  # (T, D)
         out = own + delta
-        out[:, POSE_SLICE] = (own[POSE_SLICE] + self.offset[POSE_SLICE]
+        shift = self.offset
+        shift[MOTION_INDEX["log_scale"]] -= self.camera
+        out[:, POSE_SLICE] = (own[POSE_SLICE] + shift[POSE_SLICE]
                               + delta[:, POSE_SLICE] * self.head_motion)
         absolute = motion_mask(ARTICULATION + (AFFECT if self.emotion else ()))
         if self.gaze is not None:

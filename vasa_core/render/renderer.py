@@ -22,6 +22,7 @@ import torch
 
 from ..face import topology as T
 from ..latent import FaceLatent, Motion
+from .camera import zoom_window, zoomed
 from .eyes import EyeRenderer
 from .geometry import Canvas, HeadGeometry
 from .layers import split_layers
@@ -36,15 +37,18 @@ GRID_DIVISOR = 4  # the flow is solved on a (size / 4)^2 grid, then upsampled ..
 EYE_MARGIN, LIPS_MARGIN = 0.08, 0.12  # ... and at 1 px around eyes and lips (face widths)
 
 
-def face_canvas(latent: FaceLatent, size: int | None, margin: float = 1.0) -> Canvas:
+def face_canvas(latent: FaceLatent, size: int | None, margin: float = 1.0,
+                zoom: float = 1.0) -> Canvas:
     """The largest square of side `margin` x CROP_FACTOR x face box centred on the face
     that fits in the portrait (integer pixels), so no output pixel is invented at the
-    portrait's own motion. `size` None keeps the native resolution and the canvas edge
+    portrait's own motion, then narrowed by a camera `zoom` (widened, as far as the
+    portrait goes, below 1). `size` None keeps the native resolution and the canvas edge
     still (it is pasted back into the photo); a "face" crop carries a MARGIN beyond its
     edges."""
     h, w = latent.size
     x0, y0, x1, y1 = latent.face_box
-    side = int(min(h, w, round(margin * CROP_FACTOR * max(x1 - x0, y1 - y0))))
+    side = min(h, w, round(margin * CROP_FACTOR * max(x1 - x0, y1 - y0)))
+    side = int(min(h, w, round(side / zoom)))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.05 * (y1 - y0)
     left = int(np.clip(round(cx - side / 2), 0, w - side))
     top = int(np.clip(round(cy - side / 2), 0, h - side))
@@ -57,18 +61,25 @@ class Renderer:
 
     crop="face": a size x size square around the head (`margin` scales the room around
     it); crop="full": the whole portrait at its resolution with the head region
-    re-rendered. Batches of frames share one sparse
-    matmul and one fixed-point solve; `device="cuda"` runs the same code on a GPU.
+    re-rendered. `zoom` > 1 brings the camera nearer (camera.py): a face crop takes a
+    square that much smaller, a full image is cropped around the face and scaled back; a
+    zoom below 1 goes back only as far as the photo allows, and `zoom` then says what was
+    reached. Batches of frames share one sparse matmul and one fixed-point solve;
+    `device="cuda"` runs the same code on a GPU.
     """
 
     def __init__(self, latent: FaceLatent, size: int = 512, crop: str = "face",
-                 device: str = "cpu", margin: float = 1.0):
+                 device: str = "cpu", margin: float = 1.0, zoom: float = 1.0):
         if crop not in ("face", "full"):
             raise ValueError(f"crop must be 'face' or 'full', got {crop!r}")
         if not 64 <= int(size) <= 4096:
             raise ValueError(f"size must be between 64 and 4096 px, got {size}")
         self.latent, self.crop, self.device = latent, crop, device
-        self.canvas = face_canvas(latent, int(size) if crop == "face" else None, margin)
+        if not (np.isfinite(zoom) and zoom > 0):
+            raise ValueError(f"zoom must be a finite number > 0, got {zoom}")
+        out_size = int(size) if crop == "face" else None
+        self.canvas = face_canvas(latent, out_size, margin, zoom if crop == "face" else 1.0)
+        self.zoom, self._window = self._camera(out_size, margin, zoom)
         self.size = self.canvas.size
         self.geometry = HeadGeometry(latent, self.canvas, device)
         self.warp = Warp(self.geometry.source, self.size, max(16, self.size // GRID_DIVISOR))
@@ -83,6 +94,16 @@ class Renderer:
     def frame_size(self) -> tuple[int, int]:
         """(height, width) of the frames `render` returns."""
         return (self.size, self.size) if self.crop == "face" else tuple(self.latent.size)
+
+    def _camera(self, out_size: int | None, margin: float, zoom: float):
+        """(zoom reached, full-image window or None): a face crop's zoom is the narrowing
+        of its square against the unzoomed one; a full image is zoomed after pasting."""
+        if self.crop == "face":
+            return face_canvas(self.latent, out_size, margin).side / self.canvas.side, None
+        x0, y0, x1, y1 = self.latent.face_box
+        centre = ((x0 + x1) / 2, (y0 + y1) / 2)
+        window = zoom_window(tuple(self.latent.size), centre, max(zoom, 1.0))
+        return self.latent.size[1] / window[2], window
 
     def _continued_edges(self) -> tuple[str, ...]:
         """The photo edges ("top", "left", "right") the head or hair touches inside a
@@ -182,4 +203,4 @@ class Renderer:
         x0, y0, s = int(c.x0), int(c.y0), int(c.side)
         out = np.repeat(self.latent.image[None], len(canvas), axis=0)
         out[:, y0:y0 + s, x0:x0 + s] = canvas
-        return out
+        return zoomed(out, self._window)
