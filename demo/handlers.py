@@ -233,6 +233,7 @@ class Demo:
     def __init__(self, pipe: TalkingFacePipeline, max_seconds: float = MAX_SECONDS) -> None:
         self.pipe, self.max_seconds = pipe, max_seconds
         self.files = Workspace()
+        self.kept = Workspace()  # files for the app's lifetime, never pruned: the example song
         self.streams = LiveStreams()
         self.pace = Pace()
 

@@ -17,7 +17,7 @@ import gradio as gr
 from PIL import Image
 
 from vasa_core.speech.tts import LANGUAGES
-from vasa_core.io.examples import example_portraits, shared_portraits
+from vasa_core.io.examples import example_portraits, example_song, shared_portraits
 from vasa_core.io.media import check_image_file
 from vasa_core.pipeline import TalkingFacePipeline
 from vasa_core.settings import Control, part_names, table
@@ -97,7 +97,7 @@ def build_app(pipeline: TalkingFacePipeline, *, max_seconds: float = MAX_SECONDS
                 controls = _control_widgets()
             with gr.Column():
                 outputs = _output_widgets()
-        _examples(inputs)
+        _examples(inputs, demo.kept.root)
         _wire(demo, inputs, controls, outputs)
     # one pipeline, two CPU cores: one job at a time
     app.queue(default_concurrency_limit=1, max_size=max_queue)
@@ -131,6 +131,7 @@ def _remove_files_on_close(app: gr.Blocks, demo: Demo) -> None:
         finally:
             demo.streams.stop_all()
             demo.files.cleanup()
+            demo.kept.cleanup()
 
     app.close = close_and_clean
 
@@ -259,19 +260,20 @@ def _output_widgets() -> dict[str, gr.components.Component]:
     return o
 
 
-def _examples(inputs: dict) -> None:
-    """The built-in portraits, each with typed text in a few languages (they work on a
-    fresh machine: nothing to download), plus the shared portraits of a developer checkout
-    when there are any."""
-    portraits = example_portraits()
-    rows = [[str(portraits[i % len(portraits)].path), text, language, SPEECH_FROM_TEXT]
+def _examples(inputs: dict, folder: Path) -> None:
+    """The built-in portraits, each with typed text in a few languages, and the painting
+    singing a song (written into `folder`); they work on a fresh machine: nothing to
+    download. Plus the shared portraits of a developer checkout when there are any."""
+    portraits, song = example_portraits(), example_song(folder)
+    rows = [[str(portraits[i % len(portraits)].path), None, text, language, SPEECH_FROM_TEXT]
             for i, (text, language) in enumerate(EXAMPLE_TEXTS)]
-    rows += [[str(path), *EXAMPLE_TEXTS[0], SPEECH_FROM_TEXT]
+    rows.append([str(portraits[-1].path), str(song.path), None, "en", SPEECH_FROM_AUDIO])
+    rows += [[str(path), None, *EXAMPLE_TEXTS[0], SPEECH_FROM_TEXT]
              for path in shared_portraits()[:MAX_SHARED_EXAMPLES]]
     credits = "; ".join(example.credit for example in portraits)
-    gr.Examples(rows, [inputs[n] for n in ("portrait", "text", "language", "source")],
-                label=f"Examples (then tick the consent box). Portraits: {credits}.",
-                cache_examples=False)
+    gr.Examples(rows, [inputs[n] for n in ("portrait", "audio", "text", "language", "source")],
+                label=f"Examples (then tick the consent box). Portraits: {credits}. "
+                      f"Song: {song.credit}.", cache_examples=False)
 
 
 def _wire(demo: Demo, w: dict, c: dict, o: dict) -> None:

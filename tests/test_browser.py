@@ -249,6 +249,40 @@ def test_generate_video_in_browser(page, portrait, speech):
     print(f"generated in the browser in {seconds:.1f} s: {status.inner_text()}")
 
 
+def test_the_painting_sings_the_example_song(page, tmp_path):
+    """The examples lead: one click on the song example fills the painting and the song
+    (its tab opens), and Generate makes a video as long as the song."""
+    expect = sync_api.expect
+    row = page.locator("tr", has_text=".wav").first  # daisy-bell.wav, or sung-melody.wav
+    row.scroll_into_view_if_needed()
+    song = row.inner_text().split(".wav")[0].split()[-1] + ".wav"
+    row.click()
+    expect(page.get_by_role("tab", name="Audio file or microphone")).to_have_attribute(
+        "aria-selected", "true")
+    expect(page.get_by_text("The face and the crop that will be animated")).to_be_visible(
+        timeout=60_000)  # the painting's face is found on upload
+    page.get_by_label("256").check()
+    page.get_by_label("I have the right to animate this face").check()
+    page.get_by_role("button", name="Generate video").click()
+    page.locator("video[src]").first.wait_for(timeout=GENERATE_S * 1000)
+    expect(page.get_by_text("Rendered ")).to_contain_text("256×256", timeout=30_000)
+    duration = page.evaluate("""async () => {
+        const v = document.querySelector('video[src]');
+        if (v.readyState < 1) await new Promise(done => {
+            v.addEventListener('loadedmetadata', done, {once: true});
+            setTimeout(done, 20000);
+        });
+        return v.duration;
+    }""")
+    from vasa_core.io.examples import example_song
+
+    same = example_song(tmp_path)  # what the app wrote (deterministic)
+    assert same.path.name == song
+    assert abs(duration - sf.info(same.path).duration) < 0.1, (song, duration)
+    assert toast_texts(page) == []
+    shot(page, "04-song-example", full_page=True)
+
+
 BAD_UPLOADS = {
     # widget, file name, content, what the page must say
     "corrupt-audio": ("Speech audio", "broken.wav", b"RIFF\0\0\0\0WAVEnot audio" * 20,

@@ -152,6 +152,26 @@ def synthesize_festival(text: str, voice: FestivalVoice = FestivalVoice(),
     return _rescaled(wave, native, segments, voice, language, text, sample_rate)
 
 
+def sing_festival(score: Path, sample_rate: int = MODEL_RATE,
+                  timeout: float = 60.0) -> np.ndarray:
+    """A song in Festival's singing markup (notes and beats per syllable, `singing-mode.scm`)
+    sung by its default diphone voice: (N,) float32 at `sample_rate`. Raises RuntimeError
+    when Festival is missing or fails."""
+    text2wave = shutil.which("text2wave")
+    if festival_path() is None or text2wave is None:
+        raise RuntimeError("Festival is not installed (apt-get install festival "
+                           "festvox-kallpc16k)")
+    with tempfile.TemporaryDirectory(prefix="vasa-festival-") as tmp:
+        wav = Path(tmp) / "song.wav"
+        done = subprocess.run([text2wave, "-mode", "singing", str(score), "-o", str(wav)],
+                              capture_output=True, timeout=timeout)
+        if done.returncode != 0 or not wav.is_file() or wav.stat().st_size < 1000:
+            raise RuntimeError(f"festival could not sing {score.name}: {done.stderr[-300:]!r}")
+        wave, native = sf.read(wav, dtype="float32")
+    g = np.gcd(sample_rate, native)
+    return resample_poly(wave, sample_rate // g, native // g).astype(np.float32)
+
+
 def _segments(marks: list[list[str]], phoneset: str, end: float) -> list[Segment]:
     """(end_s, name, stress) rows -> contiguous mnemonic segments covering [0, end]."""
     out, start = [], 0.0
