@@ -291,9 +291,9 @@ def test_examples_need_no_files_the_built_in_portrait_is_served(server):
     blocks, url = server
     dataset = next(c for c in blocks.config["components"] if c["type"] == "dataset")
     samples = dataset["props"]["samples"]
-    portrait, text, language, source = samples[0]
+    portrait, audio, text, language, source = samples[0]
     assert portrait["orig_name"] == Path(PORTRAIT).name
-    assert text and language == "en" and source == "text"
+    assert not audio and text and language == "en" and source == "text"
     with urllib.request.urlopen(url + portrait["url"]) as response:
         assert response.status == 200 and response.read() == Path(PORTRAIT).read_bytes()
     with urllib.request.urlopen(url + "/") as response:
@@ -303,7 +303,12 @@ def test_examples_need_no_files_the_built_in_portrait_is_served(server):
 
     names = {sample[0]["orig_name"] for sample in samples}
     assert {example.path.name for example in example_portraits()} <= names
-    assert len({sample[2] for sample in samples}) >= 4
+    assert len({sample[3] for sample in samples if sample[2]}) >= 4
+    # and a song, served as a file of the page
+    song = next(sample[1] for sample in samples if sample[1])
+    assert song["orig_name"].endswith(".wav")
+    with urllib.request.urlopen(url + song["url"]) as response:
+        assert response.status == 200 and response.read(4) == b"RIFF"
 
 
 def test_pipeline_options_map_auto_and_from_voice_to_none():
