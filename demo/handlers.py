@@ -58,8 +58,8 @@ class Workspace:
     """A private temporary folder with one fresh subfolder per request, so concurrent
     requests never overwrite each other's files; old subfolders are pruned on the way."""
 
-    def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="vasa-demo-"))
+    def __init__(self, prefix: str = "vasa-demo-") -> None:
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
         self._remove = weakref.finalize(self, shutil.rmtree, self.root, ignore_errors=True)
 
     def new(self) -> Path:
@@ -233,7 +233,7 @@ class Demo:
     def __init__(self, pipe: TalkingFacePipeline, max_seconds: float = MAX_SECONDS) -> None:
         self.pipe, self.max_seconds = pipe, max_seconds
         self.files = Workspace()
-        self.kept = Workspace()  # files for the app's lifetime, never pruned: the example song
+        self.kept = Workspace("vasa-examples-")  # for the app's lifetime: the example song
         self.streams = LiveStreams()
         self.pace = Pace()
 

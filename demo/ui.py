@@ -17,7 +17,8 @@ import gradio as gr
 from PIL import Image
 
 from vasa_core.speech.tts import LANGUAGES
-from vasa_core.io.examples import example_portraits, example_song, shared_portraits
+from vasa_core.io.examples import example_portraits, shared_portraits
+from vasa_core.speech.song import example_song
 from vasa_core.io.media import check_image_file
 from vasa_core.pipeline import TalkingFacePipeline
 from vasa_core.settings import Control, part_names, table

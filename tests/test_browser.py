@@ -274,7 +274,7 @@ def test_the_painting_sings_the_example_song(page, tmp_path):
         });
         return v.duration;
     }""")
-    from vasa_core.io.examples import example_song
+    from vasa_core.speech.song import example_song
 
     same = example_song(tmp_path)  # what the app wrote (deterministic)
     assert same.path.name == song

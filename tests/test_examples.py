@@ -55,7 +55,7 @@ def test_the_example_song_is_sung(tmp_path, monkeypatch, festival):
     import soundfile as sf
 
     from vasa_core.audio.pitch import yin
-    from vasa_core.io import examples
+    from vasa_core.speech import song as examples
     from vasa_core.speech.festival import festival_path
 
     if festival and festival_path() is None:

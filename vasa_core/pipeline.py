@@ -40,6 +40,7 @@ import contextlib
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,8 +164,9 @@ class TalkingFacePipeline:
         `options` are the generation controls (`settings.Settings`, listed below); bad input
         raises ValueError, an unknown option TypeError.
         """
-        settings, wave, face, motion = self._prepare(image, audio, options)
-        frames = np.concatenate(list(_render(face, motion, settings.mark)))
+        settings, wave, face, _, windows = self._prepare(image, audio, options)
+        motion = _joined(windows)
+        frames = np.concatenate(list(_render(face, [motion], settings.mark)))
         return TalkingFaceOutput(frames, FPS, wave, motion)
 
     def write(self, image, audio, path: str | Path, *,
@@ -179,23 +181,29 @@ class TalkingFacePipeline:
         from .io.media import write_video
         from .io.prefetch import prefetch
 
-        settings, wave, face, motion = self._prepare(image, audio, options)
-        batches = prefetch(_render(face, motion, settings.mark))  # drawn while encoding
+        settings, wave, face, total, windows = self._prepare(image, audio, options)
+        sampled: list[Motion] = []
+        # three stages at once: a window is sampled while the last is drawn while the
+        # batch before is encoded
+        motions = prefetch(_kept(windows, sampled), depth=1)
+        batches = prefetch(_render(face, motions, settings.mark))
         if progress is not None:
-            batches = _counted(batches, len(motion), progress)
+            batches = _counted(batches, total, progress)
         path = write_video(path, batches, FPS, audio=wave)
-        return WrittenVideo(Path(path), motion, face.renderer.frame_size)
+        return WrittenVideo(Path(path), _joined(sampled), face.renderer.frame_size)
 
     def _prepare(self, image, audio, options: dict):
-        """(settings, 16 kHz wave, _Face, retargeted motion) for `__call__` and `write`."""
+        """(settings, 16 kHz wave, _Face, frames T, the retargeted motion window by window
+        as it is sampled: `_windows`) for `__call__` and `write`."""
         from .audio import load_audio
 
         settings = Settings.of(options)
         wave = load_audio(audio)
+        words = _words_heard(settings, wave)  # decoded while the face is analysed
         face = self._face(image, settings.size, settings.crop, settings.full_side,
                           settings.margin, settings.distance)
-        return settings, wave, face, self._generate(wave, face.latent.motion0().values[0],
-                                                    settings)
+        return (settings, wave, face,
+                *self._windows(wave, face.latent.motion0().values[0], settings, words))
 
     def motion(self, audio, *, image=None, **options) -> Motion:
         """The motion alone (T, D) at 25 fps, for 3-D avatars (`arkit.motion_to_csv`).
@@ -238,7 +246,7 @@ class TalkingFacePipeline:
             frames = pipe.render("me.jpg", motion, size=256)
         """
         face = self._face(image, size, crop, full_side, margin, distance)
-        return np.concatenate(list(_render(face, motion, mark)))
+        return np.concatenate(list(_render(face, [motion], mark)))
 
     def drive(self, image, motion: Motion, *, head_motion: float = 1.0, size: int = 512,
               crop: str = "face", mark: bool = True) -> np.ndarray:
@@ -263,20 +271,30 @@ class TalkingFacePipeline:
                   settings: Settings) -> Motion:
         """Sample motion for a 16 kHz wave (N,) and retarget it onto `own` (D,) (None: the
         model's rest state, i.e. no retargeting but the head_motion scale)."""
+        return _joined(self._windows(wave, own, settings)[1])
+
+    def _windows(self, wave: np.ndarray, own: np.ndarray | None, settings: Settings,
+                 words: Future | None = None) -> tuple[int, Iterator[Motion]]:
+        """(frames T, `_generate`'s motion window by window, lazily): the sampler's windows
+        as they come (`stream_motion` at hop = W equals `sample_motion`: motion.windows),
+        each blinked and retargeted (both per frame and causal), so drawing can begin with
+        the first. `words`: the lip reader's words already being heard (`_words_heard`)."""
         from .audio import features
-        from .motion import sample_motion
+        from .motion import stream_motion
         from .motion.blinks import BlinkProcess
         from .motion.conditions import Controls, guidance_scales
 
         retarget = self._retarget(own, settings)
+        words = words or _words_heard(settings, wave)  # decoded beside the features
         feats = features(wave)
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
-        generated = sample_motion(self.model, feats, Controls.of(settings),
-                                  steps=settings.steps, cfg_scales=guidance_scales(settings),
-                                  seed=settings.seed, init_motion=retarget.reference[None],
-                                  lips=_lip_reader(settings, wave, settings.lip_words),
-                                  lip_strength=settings.lip_reading)
-        return retarget(blinks(generated, feats), FPS)
+        windows = stream_motion(self.model, [feats], Controls.of(settings),
+                                hop=self.model.config.window, steps=settings.steps,
+                                cfg_scales=guidance_scales(settings), seed=settings.seed,
+                                init_motion=retarget.reference[None],
+                                lips=_lip_reader(settings, wave, words),
+                                lip_strength=settings.lip_reading)
+        return len(feats), _retargeted(windows, feats, blinks, retarget)
 
     def stream(self, image, audio_chunks: Iterable[np.ndarray], *, hop: int | None = None,
                **options) -> Iterator[np.ndarray]:
@@ -312,8 +330,8 @@ class TalkingFacePipeline:
         lips = _lip_reader(settings)
         return (frames for chunk in motion(_tap(_stream_features(_feed(audio_chunks, lips)),
                                                 heard), lips=lips)
-                for frames in _render(face, retarget(blinks(chunk, _take(heard, len(chunk))),
-                                                     FPS), settings.mark, batch=1))
+                for frames in _render(face, [retarget(blinks(chunk, _take(heard, len(chunk))),
+                                                      FPS)], settings.mark, batch=1))
 
     def _retarget(self, own: np.ndarray | None, settings: Settings):
         """The `retarget.Retarget` of one call. `own` None: the model's mean, which makes
@@ -461,12 +479,36 @@ def _warn_camera(distance: float | None, reached: float) -> None:
             "margin, goes further"), stacklevel=3)
 
 
-def _render(face: _Face, motion: Motion, mark: bool, batch: int = 16) -> Iterator[np.ndarray]:
-    """(B <= batch, H, W, 3) uint8 batches of `motion`, marked (`provenance.stamp`: the
-    visible label if `mark`, the invisible watermark always)."""
+def _render(face: _Face, motions: Iterable[Motion], mark: bool,
+            batch: int = 16) -> Iterator[np.ndarray]:
+    """(B <= batch, H, W, 3) uint8 batches of consecutive `motions`, marked
+    (`provenance.stamp`: the visible label if `mark`, the invisible watermark always)."""
     from .provenance.stamp import stamped
 
-    return stamped(face.renderer.render_iter(motion, batch), mark)
+    return stamped((frames for motion in motions
+                    for frames in face.renderer.render_iter(motion, batch)), mark)
+
+
+def _retargeted(windows: Iterable[np.ndarray], feats: np.ndarray, blinks,
+                retarget) -> Iterator[Motion]:
+    """Generated windows (n_i, D), each blinked against its audio frames of `feats` and
+    retargeted (`_windows`)."""
+    done = 0
+    for chunk in windows:
+        yield retarget(blinks(chunk, feats[done:done + len(chunk)]), FPS)
+        done += len(chunk)
+
+
+def _kept(motions: Iterable[Motion], into: list[Motion]) -> Iterator[Motion]:
+    """`motions` passed on, each also appended to `into`."""
+    for motion in motions:
+        into.append(motion)
+        yield motion
+
+
+def _joined(motions: Iterable[Motion]) -> Motion:
+    """Consecutive motions as one."""
+    return Motion(np.concatenate([motion.values for motion in motions]), FPS)
 
 
 def _counted(batches: Iterator[np.ndarray], total: int,
@@ -489,22 +531,36 @@ def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,
     silence = np.zeros(int(SAMPLE_RATE * (hop + 1) / FPS), np.float32)
     for _ in motion(_stream_features([silence]), lips=_lip_reader(settings, silence)):
         pass
-    for _ in _render(face, face.latent.motion0(), settings.mark, batch=1):
+    for _ in _render(face, [face.latent.motion0()], settings.mark, batch=1):
         pass
 
 
-def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words: bool = False):
-    """A `lips.LipReader` holding `wave` (16 kHz, (N,)), with the words heard in it if
-    `words`, or None when lip reading is off."""
+def _lip_reader(settings: Settings, wave: np.ndarray | None = None,
+                words: Future | None = None):
+    """A `lips.LipReader` holding `wave` (16 kHz, (N,)), with the words of `words` (a
+    `_words_heard` future) if given, or None when lip reading is off."""
     if settings.lip_reading == 0:
         return None
-    from .audio.words import recognise_words
     from .motion.lips import LipReader
 
-    reader = LipReader(int(settings.lip_lookahead), recognise_words(wave) if words else None)
+    reader = LipReader(int(settings.lip_lookahead), None if words is None else words.result())
     if wave is not None:
         reader.push(wave)
     return reader
+
+
+_WORDS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vasa-words")
+
+
+def _words_heard(settings: Settings, wave: np.ndarray) -> Future | None:
+    """The words heard in a whole 16 kHz wave (`audio.words.recognise_words`), decoded
+    in a worker thread from now on (PocketSphinx releases the GIL: it runs beside the face
+    analysis, the audio features and the phone decoding), or None when not wanted."""
+    if settings.lip_reading == 0 or not settings.lip_words:
+        return None
+    from .audio.words import recognise_words
+
+    return _WORDS.submit(recognise_words, wave)
 
 
 def _feed(chunks: Iterable[np.ndarray], lips) -> Iterator[np.ndarray]:

@@ -4,10 +4,9 @@ The built-in portraits are public domain: two photos that installed packages shi
 matplotlib's Grace Hopper (a U.S. Navy official photograph) and scikit-image's Eileen
 Collins (a NASA photograph), and a painting the package carries, Leonardo da Vinci's Mona
 Lisa (`assets/mona_lisa.jpg`, scaled to 512 px from the reproduction in Peter Corke's
-MIT-licensed mvtb-data; a faithful photograph of a public-domain painting). The example
-song is Daisy Bell (Harry Dacre, 1892), sung by Festival when it is installed, else a
-melody of sung syllables from the built-in singing synthesiser. Developers also find real
-test portraits in the shared assets folder next to the repository when it is there.
+MIT-licensed mvtb-data; a faithful photograph of a public-domain painting); the example
+song is `speech.song.example_song`. Developers also find real test portraits in the
+shared assets folder next to the repository when it is there.
 """
 from __future__ import annotations
 
@@ -52,33 +51,6 @@ def example_portraits() -> list[Example]:
     found.append(Example(MONA_LISA, "Mona Lisa, Leonardo da Vinci, c. 1503-1519, public "
                                     "domain (reproduction via mvtb-data, MIT)"))
     return found
-
-
-SONG_SCORE = Path(__file__).resolve().parents[1] / "speech" / "songs" / "daisy_bell.xml"
-
-
-def example_song(folder: Path, sample_rate: int = 16000) -> Example:
-    """A sung clip written into `folder` (16-bit PCM wav): the chorus of Daisy Bell sung by
-    Festival's singing mode (daisy-bell.wav), or, without Festival, ten seconds of the
-    built-in singing synthesiser (sung-melody.wav: a melody on "la", "ma", ... syllables)."""
-    import numpy as np
-    import soundfile as sf
-
-    from ..speech.festival import sing_festival
-
-    try:
-        wave = sing_festival(SONG_SCORE, sample_rate)
-        name = "daisy-bell.wav"
-        credit = "Daisy Bell (Harry Dacre, 1892, public domain), sung by Festival"
-    except (RuntimeError, OSError):
-        from ..speech.singing import singing
-
-        wave = singing(np.random.default_rng(1), 10.0, sample_rate).wave
-        name, credit = "sung-melody.wav", "a sung melody from the built-in singing synthesiser"
-    path = Path(folder) / name
-    sf.write(path, np.clip(wave / max(np.abs(wave).max(), 1e-6) * 0.9, -1, 1), sample_rate,
-             subtype="PCM_16")
-    return Example(path, credit)
 
 
 def shared_assets_dir() -> Path | None:

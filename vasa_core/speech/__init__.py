@@ -5,6 +5,7 @@ app's typed text.
     tts.py       eSpeak NG through ctypes: waveform + phoneme/word timing (Utterance)
     festival.py  a second, unrelated synthesiser (Festival) for held-out voices
     singing.py   sung clips from a source-filter synthesiser, labelled the same way
+    song.py      the web app's example song (Daisy Bell, by Festival or singing.py)
     signals.py   smooth noise, envelopes and bumps shared by the synthesisers (speech
                  here, motion in teacher/)
 
