@@ -167,3 +167,20 @@ def _utterance(text: str):
     if not tts.espeak_available():
         pytest.skip("eSpeak NG is not available")
     return tts.synthesize(text, sample_rate=16000)
+
+
+def test_words_ahead_hears_what_recognise_words_hears_even_if_its_worker_dies():
+    """`WordsAhead` decodes in a worker process: the same phones as in this process; a
+    worker killed mid-way is replaced by decoding here, not an error."""
+    import os
+    import signal
+
+    utt = _utterance(SENTENCES[0])
+    here = recognise_words(utt.wave)
+    assert words.WordsAhead(utt.wave).result() == here
+    worker = words._worker()
+    pid = next(iter(worker._processes))
+    pending = words.WordsAhead(np.tile(utt.wave, 8))  # long enough to be killed mid-way
+    os.kill(pid, signal.SIGKILL)
+    assert pending.result() == recognise_words(np.tile(utt.wave, 8))
+    assert words.WordsAhead(utt.wave).result() == here  # a new worker after that

@@ -40,7 +40,6 @@ import contextlib
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -274,7 +273,7 @@ class TalkingFacePipeline:
         return _joined(self._windows(wave, own, settings)[1])
 
     def _windows(self, wave: np.ndarray, own: np.ndarray | None, settings: Settings,
-                 words: Future | None = None) -> tuple[int, Iterator[Motion]]:
+                 words=None) -> tuple[int, Iterator[Motion]]:
         """(frames T, `_generate`'s motion window by window, lazily): the sampler's windows
         as they come (`stream_motion` at hop = W equals `sample_motion`: motion.windows),
         each blinked and retargeted (both per frame and causal), so drawing can begin with
@@ -535,8 +534,7 @@ def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,
         pass
 
 
-def _lip_reader(settings: Settings, wave: np.ndarray | None = None,
-                words: Future | None = None):
+def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words=None):
     """A `lips.LipReader` holding `wave` (16 kHz, (N,)), with the words of `words` (a
     `_words_heard` future) if given, or None when lip reading is off."""
     if settings.lip_reading == 0:
@@ -549,18 +547,15 @@ def _lip_reader(settings: Settings, wave: np.ndarray | None = None,
     return reader
 
 
-_WORDS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vasa-words")
-
-
-def _words_heard(settings: Settings, wave: np.ndarray) -> Future | None:
-    """The words heard in a whole 16 kHz wave (`audio.words.recognise_words`), decoded
-    in a worker thread from now on (PocketSphinx releases the GIL: it runs beside the face
-    analysis, the audio features and the phone decoding), or None when not wanted."""
+def _words_heard(settings: Settings, wave: np.ndarray):
+    """The words heard in a whole 16 kHz wave, being decoded from now on in a worker
+    process (`audio.words.WordsAhead`: beside the face analysis), or None when not
+    wanted."""
     if settings.lip_reading == 0 or not settings.lip_words:
         return None
-    from .audio.words import recognise_words
+    from .audio.words import WordsAhead
 
-    return _WORDS.submit(recognise_words, wave)
+    return WordsAhead(wave)
 
 
 def _feed(chunks: Iterable[np.ndarray], lips) -> Iterator[np.ndarray]:

@@ -14,12 +14,20 @@ hears phones alone.
 
 Long clips are decoded in pieces of at most MAX_PIECE_S, each cut at the quietest frame
 of its last third (a pause, in speech), so the search never grows with the clip.
+
+`WordsAhead` decodes in a worker process while the caller goes on (the pipeline analyses
+the face meanwhile): PocketSphinx's search holds the GIL for most of its 0.13 s per second
+of audio, so a worker thread ran in turn with the face analysis, not beside it
+(benchmarks/RESULTS.md, "End to end").
 """
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
 import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
@@ -46,6 +54,35 @@ def recognise_words(audio: np.ndarray) -> list[Phone]:
                 for name, a, b in _align(pcm[start:stop])]
         start = stop
     return out
+
+
+class WordsAhead:
+    """`recognise_words(audio)` decoded in a worker process (forked once, on first use, and
+    kept: it holds its own decoder) while the caller goes on; `result()` waits for it. A
+    worker that cannot start or dies is replaced by decoding here, in `result()`."""
+
+    def __init__(self, audio: np.ndarray) -> None:
+        self.audio = np.asarray(audio, np.float32)
+        try:
+            self._future: Future | None = _worker().submit(recognise_words, self.audio)
+        except (BrokenProcessPool, OSError, RuntimeError):
+            _worker.cache_clear()
+            self._future = None
+
+    def result(self) -> list[Phone]:
+        if self._future is not None:
+            try:
+                return self._future.result()
+            except BrokenProcessPool:
+                _worker.cache_clear()
+        return recognise_words(self.audio)
+
+
+@functools.lru_cache(maxsize=1)
+def _worker() -> ProcessPoolExecutor:
+    """One worker process for `WordsAhead`, forked (a spawned one would re-import the
+    package, a second or more)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
 
 
 def _levelled(audio: np.ndarray) -> np.ndarray:
