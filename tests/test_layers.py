@@ -17,7 +17,7 @@ LAYERS: dict[str, int] = {
     "motion": 4,
     "animate": 5, "render": 5,
     "provenance": 6,
-    "pipeline": 7,
+    "pipeline": 7, "notices": 7,
     "cli": 8, "eval": 8, "data": 8, "train": 8, "__main__": 8,
 }
 MAX_LOOSE_MODULES = 8

@@ -36,7 +36,6 @@ words (`lip_words`) are final only once their utterance is over.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
@@ -47,6 +46,8 @@ import numpy as np
 
 from .grid import FPS, SAMPLE_RATE
 from .latent import Motion
+from .notices import (CameraLimitWarning, ContinuedEdgeWarning, Notice,  # noqa: F401
+                      ScaledPhotoWarning, notices, warn_camera, warn_continued, warn_scaled)
 from .settings import DEFAULTS, STREAM_STEPS, Settings, describe, signature
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "vasa-motion-s"
@@ -376,35 +377,10 @@ class TalkingFacePipeline:
             renderer = Renderer(latent, size=size, crop=crop, margin=room, zoom=zoom)
             self._face_cache = {key: _Face(latent, renderer, photo)}
         face = self._face_cache[key]
-        _warn_scaled(face.photo, face.latent.size, side)
-        _warn_continued(face.renderer.continued)
-        _warn_camera(distance, face.renderer.zoom)
+        warn_scaled(face.photo, face.latent.size, side)
+        warn_continued(face.renderer.continued)
+        warn_camera(distance, face.renderer.zoom)
         return face
-
-
-class Notice(UserWarning):
-    """Something the user should know about their output (shown by the CLI and the app)."""
-
-
-@contextlib.contextmanager
-def notices() -> Iterator[list[str]]:
-    """Collect the `Notice`s raised inside the block, each message once, into the yielded
-    list (filled when the block ends) instead of printing them: the CLI prints them as
-    `note:` lines, the app adds them to its status line."""
-    import warnings
-
-    told: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", Notice)
-        yield told
-    others = [w for w in caught if not issubclass(w.category, Notice)]
-    told.extend(dict.fromkeys(str(w.message) for w in caught if w not in others))
-    for w in others:  # not ours: shown as they would have been
-        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-
-
-class ScaledPhotoWarning(Notice):
-    """A full-image output is smaller than the photo (the `full_side` control)."""
 
 
 def _file_stamp(image) -> tuple | None:
@@ -429,53 +405,6 @@ def _capped(pixels: np.ndarray, full_side: int) -> np.ndarray:
     scale = full_side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
-
-
-def _warn_scaled(photo: tuple[int, int], used: tuple[int, int], full_side: int) -> None:
-    """Tell the user when a full image is smaller than the photo, (height, width) px."""
-    if tuple(used) != tuple(photo):
-        import warnings
-
-        warnings.warn(ScaledPhotoWarning(
-            f"the full image is {used[1]}x{used[0]} px, the photo scaled down from "
-            f"{photo[1]}x{photo[0]} (full_side {full_side}; raise it, or 0 for the photo's "
-            "own size, at a cost in time)"), stacklevel=4)
-
-
-class ContinuedEdgeWarning(Notice):
-    """The photo ends at the head: some pixels a moving head uncovers are continued."""
-
-
-def _warn_continued(edges: tuple[str, ...]) -> None:
-    """Tell the user when the head touches the photo's edge (`Renderer.continued`)."""
-    if edges:
-        import warnings
-
-        warnings.warn(ContinuedEdgeWarning(
-            f"the photo ends at the head ({', '.join(edges)}): where the head moves past "
-            "that edge, the hair or background beyond it is continued by mirroring, not "
-            "taken from the photo; a photo with more room around the head avoids this"),
-            stacklevel=3)
-
-
-class CameraLimitWarning(Notice):
-    """The camera cannot move back as far as asked: the photo shows no more around it."""
-
-
-def _warn_camera(distance: float | None, reached: float) -> None:
-    """Tell the user when the photo bounds a camera moved back (`Renderer.zoom`)."""
-    from .render.camera import PERSPECTIVE, camera_zoom
-
-    if reached > camera_zoom(distance) * 1.02:
-        import math
-        import warnings
-
-        went = math.log(reached) / (1.0 - PERSPECTIVE)
-        warnings.warn(CameraLimitWarning(
-            f"the photo shows too little around the head to move the camera back to "
-            f"distance {distance:g}: it went to {went:.2f} (the head still shrinks a "
-            "little by perspective); a photo with more room around the head, or a smaller "
-            "margin, goes further"), stacklevel=3)
 
 
 def _render(face: _Face, motions: Iterable[Motion], mark: bool,
