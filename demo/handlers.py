@@ -288,7 +288,8 @@ class Demo:
         try:
             with notices() as told:
                 latent = self.pipe.analyze(portrait, options["size"], options["crop"],
-                                           options["full_side"], options["margin"])
+                                           options["full_side"], options["margin"],
+                                           options["distance"])  # render's very renderer
                 frame = self.pipe.render(portrait, latent.motion0(), **options)[0]
                 began = time.monotonic()  # again, timed without the first call's set-up
                 self.pipe.render(portrait, latent.motion0(), **options)

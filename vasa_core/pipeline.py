@@ -226,13 +226,14 @@ class TalkingFacePipeline:
         return self._generate(wave, face.latent.motion0().values[0], settings)
 
     def analyze(self, image, size: int = 512, crop: str = "face",
-                full_side: int = DEFAULTS.full_side, margin: float = DEFAULTS.margin):
+                full_side: int = DEFAULTS.full_side, margin: float = DEFAULTS.margin,
+                distance: float | None = 0.0):
         """The portrait's `FaceLatent` (its pose, expression, gaze at rest: `.motion0()`),
         as the pipeline sees it; analysed once and cached with its renderer.
 
             pipe.analyze("me.jpg").motion0()["yaw"]         # the portrait's head yaw, degrees
         """
-        return self._face(image, size, crop, full_side, margin).latent
+        return self._face(image, size, crop, full_side, margin, distance).latent
 
     def render(self, image, motion: Motion, *, size: int = 512, crop: str = "face",
                full_side: int = DEFAULTS.full_side, margin: float = DEFAULTS.margin,
