@@ -28,16 +28,22 @@ from ..latent import FaceLatent
 
 INNER = np.array(T.LIPS_INNER_UPPER + T.LIPS_INNER_LOWER[::-1][1:-1])
 NOSE_BASE, CHIN = 2, 152  # skull and jaw anchors (MediaPipe face-mesh indices)
-TEETH_HEIGHT = 0.075  # face widths: upper incisor crown length
-LOWER_HEIGHT = 0.06  # face widths: lower incisor crown length
-# Tooth edges from the midline outwards, face widths (the latent's unit, about the
-# distance between the outer eye corners): central and lateral incisors, canine, two
-# premolars, as seen from the front (typical adult crowns)
-TOOTH_EDGES = np.array([0.0, 0.1, 0.17, 0.235, 0.29, 0.34, 0.385])
-TOOTH_LENGTH = np.array([1.0, 0.9, 0.96, 0.86, 0.8, 0.75])  # of TEETH_HEIGHT, per tooth
-GAP = 0.008  # face widths: the shaded seam between neighbouring teeth
+# Sizes in face widths, the latent's unit: the canonical face is 1.0 wide and 0.66 between
+# the outer eye corners, so one unit is about 143 mm on an adult (outer corners ~95 mm).
+TEETH_HEIGHT = 0.073  # upper central incisor crown, ~10.5 mm
+LOWER_HEIGHT = 0.063  # lower incisor crown, ~9 mm
+# Tooth edges from the midline outwards as seen from the front: central and lateral
+# incisors, canine, two premolars, each crown's width narrowed by how far the dental arch
+# has turned away from the camera there (1, 0.9, 0.65, 0.45, 0.35), so about ten teeth fill
+# an open mouth as in the real videos' frames. Upper crowns 8.5, 6.5, 7.5, 7, 6.5 mm;
+# lower 5.4, 5.9, 7, 7, 7 mm.
+UPPER_EDGES = np.array([0.0, 0.059, 0.1, 0.134, 0.156, 0.172])
+LOWER_EDGES = np.array([0.0, 0.038, 0.075, 0.106, 0.128, 0.145])
+TOOTH_LENGTH = np.array([1.0, 0.88, 0.95, 0.8, 0.72])  # of the row's height, per tooth
+GAP = 0.004  # face widths: the shaded seam between neighbouring teeth (~0.6 mm)
 GUM_HEIGHT = 0.03  # face widths of gum above the upper teeth
-TEETH_SHOWN = 0.025  # face widths of upper incisor below the relaxed upper lip
+TEETH_SHOWN = 0.045  # face widths of upper incisor below the relaxed upper lip (~6 mm)
+LOWER_SHOWN = 0.012  # face widths of lower incisor above an opened lower lip (~2 mm)
 OVERBITE = 0.015  # face widths: the upper incisors overlap the lower ones at rest
 
 
@@ -58,12 +64,13 @@ class MouthRenderer:
         lips = self._sample(canvas_image, src, (17, 0, 84, 314, 37, 267))
         grey = skin.mean()
         balance = skin / max(grey, 1.0)  # the portrait's white balance, as a tint
-        bright = float(np.clip(grey * 1.25 + 45, 120, 240))
+        bright = float(np.clip(grey * 1.05 + 30, 110, 235))
         self.teeth = self._own_teeth(canvas_image, src)
         if self.teeth is None:  # enamel: bright, lit by the same light as the skin
-            self.teeth = np.clip(bright * (0.7 + 0.3 * balance), 0, 255)
-        self.cavity = np.clip(0.2 * lips + [10, 2, 2], 0, 255)
-        self.tongue = np.clip(0.75 * lips + [25, 0, 0], 0, 255)
+            self.teeth = np.clip(bright * (0.55 + 0.45 * balance), 0, 255)
+        self.cavity = np.clip(0.28 * lips + 6 * balance, 0, 255)
+        colourful = float(np.clip(np.ptp(skin) / max(grey, 1.0) * 4, 0, 1))  # 0: monochrome
+        self.tongue = np.clip(0.75 * lips + [25 * colourful, 0, 0], 0, 255)
         self.gums = np.clip(0.85 * lips + 0.25 * skin, 0, 255)
         self.anchors0 = self._anchors(geometry.neutral_mesh())
 
@@ -137,17 +144,21 @@ class MouthRenderer:
         gap = np.maximum(v_lo - v_up, 1.0)
         centre = np.exp(-((u / half) ** 2) * 2 - ((v - (v_up + v_lo) / 2) / gap) ** 2 * 4)
         out = self.cavity * (1.0 - 0.55 * centre)[..., None]
-        tongue = np.clip(1 - (u / (0.7 * half)) ** 2 - ((v - v_lo) / (0.45 * gap)) ** 2, 0, 1)
-        out = out * (1 - 0.9 * tongue[..., None]) + self.tongue * 0.72 * tongue[..., None]
+        out = _over(out, *_tongue(u / half, v, v_lo, gap, self.tongue))
         eyes = self.eyes0 * scale
         top = frame.v(target[NOSE_BASE]) + self.anchors0[0] * eyes  # upper gum line
         edge = frame.v(target[CHIN]) - self.anchors0[1] * eyes  # lower incisal edge
+        # the lower lip covers the lower teeth but for their edge: it drops further than the
+        # chin-anchored row when the mouth opens (the lip's own travel), and takes them along
+        edge = max(edge, float(frame.curve(target, T.LIPS_INNER_LOWER, np.zeros(1))[0])
+                   - LOWER_SHOWN * face)
         corridor = np.clip((0.9 - np.abs(u / half)) / 0.35, 0, 1)  # teeth fade at corners
         gums = np.clip((v - (top - GUM_HEIGHT * face)) / 1.5, 0, 1) * (v < top + 1)
         out = _over(out, self.gums * (0.7 + 0.3 * corridor)[..., None], gums * corridor)
-        upper, upper_shade = _row(u, v - top, face, TEETH_HEIGHT, +1)
-        lower, lower_shade = _row(u, edge - v, face, LOWER_HEIGHT, -1)
-        for row, shade, dim in ((upper, upper_shade, 1.0), (lower, lower_shade, 0.9)):
+        # the lower row first: at rest the upper incisors close in front of it
+        lower_root = edge + LOWER_HEIGHT * face
+        for row, shade, dim in (_row(u, lower_root - v, face, LOWER_EDGES, LOWER_HEIGHT) + (0.9,),
+                                _row(u, v - top, face, UPPER_EDGES, TEETH_HEIGHT) + (1.0,)):
             out = _over(out, self.teeth * (dim * shade)[..., None], row * corridor)
         lip_shadow = np.clip(np.minimum(v - v_up, v_lo - v) / (0.015 * face), 0, 1)
         return out * (0.85 + 0.15 * lip_shadow)[..., None]
@@ -178,14 +189,15 @@ class _MouthFrame:
         return np.interp(u, pu[order], pv[order])
 
 
-def _row(u: np.ndarray, depth: np.ndarray, face: float, height: float, sign: int
+def _row(u: np.ndarray, depth: np.ndarray, face: float, edges: np.ndarray, height: float
          ) -> tuple[np.ndarray, np.ndarray]:
-    """(coverage, shade) of one row of teeth. depth: px from the row's root towards its
-    biting edge; teeth of TOOTH_EDGES widths, TOOTH_LENGTH long, rounded by shading, with
-    dark gaps between them and a slightly translucent, darker root third."""
+    """(coverage, shade) of one row of teeth. depth: px from the row's root (gum line)
+    towards its biting edge; teeth between `edges` (face widths from the midline),
+    TOOTH_LENGTH x `height` long, rounded by shading, with dark gaps between them and a
+    slightly translucent, darker root third."""
     x = np.abs(u) / face  # face widths from the midline
-    k = np.clip(np.searchsorted(TOOTH_EDGES, x) - 1, 0, len(TOOTH_LENGTH) - 1)
-    left, right = TOOTH_EDGES[k], TOOTH_EDGES[k + 1]
+    k = np.clip(np.searchsorted(edges, x) - 1, 0, len(TOOTH_LENGTH) - 1)
+    left, right = edges[k], edges[k + 1]
     across = (x - left) / (right - left)  # 0..1 across the tooth
     length = TOOTH_LENGTH[k] * height * face * (1 - 0.25 * (2 * across - 1) ** 4)
     cover = np.clip((length - depth) / 1.2, 0, 1) * np.clip(depth + 1, 0, 1)
@@ -194,6 +206,19 @@ def _row(u: np.ndarray, depth: np.ndarray, face: float, height: float, sign: int
     root = 0.82 + 0.18 * np.clip(depth / np.maximum(0.35 * length, 1), 0, 1)
     shade = rounded * root * (0.6 + 0.4 * gaps)
     return cover, shade
+
+
+def _tongue(x: np.ndarray, v: np.ndarray, v_lo: np.ndarray, gap: np.ndarray,
+            colour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(colour (h, w, 3), coverage (h, w)) of the tongue: a domed mass resting on the floor
+    of the mouth that fills its lower half (it drops with the jaw), lit along its top
+    surface and darker below. x: across the mouth in half-widths; v, v_lo (lower inner
+    lip), gap (lip gap): px down the mouth."""
+    top = v_lo - gap * (0.4 - 0.15 * x ** 2)  # domed: lower towards the corners
+    cover = np.clip((v - top) / np.maximum(0.2 * gap, 1.0), 0, 1) \
+        * np.clip((0.85 - np.abs(x)) / 0.25, 0, 1)
+    lit = 0.55 + 0.35 * np.exp(-(((v - top) / np.maximum(0.25 * gap, 1.0)) ** 2))
+    return colour * lit[..., None], cover
 
 
 def _over(under: np.ndarray, colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
