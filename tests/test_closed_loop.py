@@ -66,7 +66,7 @@ KNOWN_GAPS = {
     ("jawOpen", "liveportrait_d9.jpg"), ("jawOpen", "liveportrait_s10.jpg"),
     # since the mouth interior's anatomical teeth and tongue (2026-12-07): his opening reads
     # 0.41 eye distances on pixels (benchmarks/lifelike.py), but the fitted jawOpen only
-    # rises 0.27 -> 0.50 (gain 0.23 < 0.3): MediaPipe moves his frowning lip corners too
+    # rises 0.27 -> 0.50 (gain 0.23 < 0.3)
     ("jawOpen", "liveportrait_d8.jpg"),
     # and on this black-and-white photo MediaPipe puts the lower lip on the tongue's top
     # at jawOpen 1 (0.49 at 0.5, 0.39 at 1.0): the grey tongue reads as a lip
