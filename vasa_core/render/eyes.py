@@ -46,10 +46,7 @@ class _Eye:
         disk = np.clip(self.radius + 0.5 - dist, 0, 1)
         self.patch = image[y0:y1, x0:x1].astype(np.float32)
         self.patch_alpha = (disk * opening)[..., None]
-        # Lid skin: sampled between the lash line and the ring above it.
-        mid = 0.45 * src[list(LID_SKIN[side])] + 0.55 * src[self.up[1:-1]]
-        xy = np.clip(mid.round().astype(int), 0, [w - 1, h - 1])
-        self.lid_colour = np.median(image[xy[:, 1], xy[:, 0]].astype(np.float32), axis=0)
+        self.lid_colour = _lid_skin(image, src[list(LID_SKIN[side])], src[self.up[1:-1]])
 
     def _opening(self, pts: np.ndarray) -> float:
         return float(np.linalg.norm(pts[self.lo[2:7]] - pts[self.up[2:7]], axis=1).mean())
@@ -213,6 +210,22 @@ class EyeRenderer:
                              0.6 * thick)[..., None] * strength
         box = frame[y0:y1, x0:x1].astype(np.float32)
         frame[y0:y1, x0:x1] = (box * (1 - a) + 0.2 * box * a).round().astype(np.uint8)
+
+
+def _lid_skin(image: np.ndarray, ring: np.ndarray, lid: np.ndarray) -> np.ndarray:
+    """(3,) the colour of the skin a closing lid unfolds: the band between the lash line
+    (`lid`, (P, 2) px) and the mesh ring above it (`ring`), its brighter half, so that
+    lashes, eyeliner and a spectacle rim crossing the band lend no colour."""
+    mask = np.zeros(image.shape[:2], np.uint8)
+    band = np.concatenate([ring, 0.7 * lid[::-1] + 0.3 * ring[::-1]])
+    cv2.fillPoly(mask, [band.round().astype(np.int32)], 1)
+    pixels = image[mask.astype(bool)].astype(np.float32)
+    if len(pixels) < 8:  # a tiny face: the band's points themselves
+        h, w = image.shape[:2]
+        xy = np.clip((0.45 * ring + 0.55 * lid).round().astype(int), 0, [w - 1, h - 1])
+        pixels = image[xy[:, 1], xy[:, 0]].astype(np.float32)
+    grey = pixels.mean(1)
+    return np.median(pixels[grey >= np.median(grey)], axis=0)
 
 
 def _sorted_x(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
