@@ -11,6 +11,10 @@ For the built-in portrait and every shared one, render the portrait's own motion
             re-read change of angle over the commanded one (target within 20 %)
     tears   the largest share of the face's pixels whose source point jumps over 3 px
             from a neighbour's over the four turns (eval.metrics.torn_share)
+    emotions each emotion's offsets (teacher/emotion.py, strength 1) added to the
+            portrait's own: the cosine between the re-read coefficient change (fitted
+            against the portrait's identity) and the offsets, as `eval.controls` measures
+            it in whole clips, but on the renderer alone (target >= 0.3 for every one)
 Prints one row per portrait and writes the figures as JSON.
 """
 from __future__ import annotations
@@ -26,23 +30,46 @@ from vasa_core.eval.metrics import opening_ratio, torn_share
 from vasa_core.face import topology as T
 from vasa_core.face.analyze import analyze_image, default_detector, detect_and_fit
 from vasa_core.io.examples import example_portrait_path, shared_portraits
-from vasa_core.latent import Motion
+from vasa_core.eval.controls import EMOTION_MIN_OFFSET, SPEECH_DRIVEN
+from vasa_core.latent import EXPRESSION_NAMES, EXPRESSION_SLICE, Motion
+from vasa_core.teacher.emotion import EMOTION_STYLES
 from vasa_core.render import Renderer
 
 # MediaPipe face-mesh indices: (upper lid, lower lid, outer corner, inner corner) per eye
 EYES = ((159, 145, 33, 133), (386, 374, 263, 362))
 TURNS = (("yaw", -25.0), ("yaw", 25.0), ("pitch", -15.0), ("pitch", 15.0))
+EMOTIONS = tuple(e for e in EMOTION_STYLES if e != "neutral")
 
 
 def commands(m0: Motion) -> tuple[list[str], Motion]:
-    """Labels and a (N, D) motion: own, jaw open, blink, then the turns."""
+    """Labels and a (N, D) motion: own, jaw open, blink, the turns, then the emotions."""
     labels = ["own", "jaw", "blink"]
     rows = [m0, m0.set("jawOpen", 1.0).set("mouthClose", 0.0),
             m0.set("eyeBlinkLeft", 1.0).set("eyeBlinkRight", 1.0)]
     for name, delta in TURNS:
         labels.append(f"{name}{delta:+g}")
         rows.append(m0.set(name, float(m0[name][0]) + delta))
+    for name in EMOTIONS:
+        labels.append(name)
+        values = m0.values.copy()
+        values[:, EXPRESSION_SLICE] = np.clip(
+            values[:, EXPRESSION_SLICE] + EMOTION_STYLES[name].scaled(1.0)[0], 0, 1)
+        rows.append(Motion(values, m0.fps))
     return labels, Motion.concat(rows)
+
+
+def emotion_cosine(name: str, own: np.ndarray | None, seen: np.ndarray | None) -> float | None:
+    """Cosine between the re-read expression change (seen - own, (K,) coefficients fitted
+    against the portrait's identity) of emotion `name` and its main offsets, over the
+    coefficients speech does not drive (eval.controls' definitions)."""
+    if seen is None or own is None:
+        return None
+    keep = np.array([n not in SPEECH_DRIVEN for n in EXPRESSION_NAMES])
+    offset = EMOTION_STYLES[name].scaled(1.0)[0]
+    expected = np.where(np.abs(offset) >= EMOTION_MIN_OFFSET, offset, 0.0)[keep]
+    delta = (seen - own)[keep]
+    norm = float(np.linalg.norm(delta) * np.linalg.norm(expected))
+    return round(float(delta @ expected) / norm, 3) if norm > 1e-12 else None
 
 
 def read(frame: np.ndarray, detector):
@@ -52,6 +79,12 @@ def read(frame: np.ndarray, detector):
         return None
     fit, points, _ = found
     return points[:, :2], {"yaw": float(fit.pose.yaw), "pitch": float(fit.pose.pitch)}
+
+
+def read_expression(frame: np.ndarray, detector, identity: np.ndarray) -> np.ndarray | None:
+    """(K,) expression coefficients of the face in `frame` fitted against `identity`."""
+    found = detect_and_fit(frame, detector, retry=True, shape=identity)
+    return None if found is None else found[0].expression
 
 
 def eye_ratio(pts: np.ndarray) -> float:
@@ -82,11 +115,16 @@ def measure(path: Path, size: int) -> dict:
            "jaw": round(opening_ratio(seen["jaw"][0]), 3) if seen["jaw"] else None,
            "blink": (round(eye_ratio(seen["blink"][0]) / eye_ratio(own_pts), 3)
                      if seen["blink"] else None)}
-    out["tears"] = round(max(tears(renderer, motion[3:])), 4)
+    out["tears"] = round(max(tears(renderer, motion[3:3 + len(TURNS)])), 4)
     for name, delta in TURNS:
         key = f"{name}{delta:+g}"
         out[key] = (round((seen[key][1][name] - own_pose[name]) / delta, 3)
                     if seen[key] else None)  # re-read change / commanded change
+    expression = {k: read_expression(f, detector, latent.identity)
+                  for k, f in zip(labels, frames) if k in ("own", *EMOTIONS)}
+    out["emotions"] = {e: emotion_cosine(e, expression["own"], expression[e]) for e in EMOTIONS}
+    known = [c for c in out["emotions"].values() if c is not None]
+    out["emo min"] = min(known) if known else None
     return out
 
 
@@ -96,11 +134,16 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     rows = [measure(Path(p), args.size) for p in [example_portrait_path(), *shared_portraits()]]
-    keys = ["jaw", "blink", *(f"{n}{d:+g}" for n, d in TURNS), "tears"]
+    keys = ["jaw", "blink", *(f"{n}{d:+g}" for n, d in TURNS), "tears", "emo min"]
     print(f"{'portrait':30s}" + "".join(f"{k:>10s}" for k in keys))
     for row in rows:
         print(f"{row['portrait'][:30]:30s}" + "".join(
             f"{row.get(k) if row.get(k) is not None else '-':>10}" for k in keys))
+    print(f"\n{'emotion cosines':30s}" + "".join(f"{e:>10s}" for e in EMOTIONS))
+    for row in rows:
+        cos = row.get("emotions", {})
+        print(f"{row['portrait'][:30]:30s}" + "".join(
+            f"{cos.get(e) if cos.get(e) is not None else '-':>10}" for e in EMOTIONS))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=1) + "\n")

@@ -32,8 +32,11 @@ JAW_OPEN_GAP = 0.5
 MAX_JAW_GAIN = 2.0
 # The ARKit-style basis moves brows, cheeks, squints and sneers a few millimetres, which
 # reads as almost nothing on a face; the affect coefficients (latent.AFFECT, whose rest
-# is 0 on every portrait) are rendered with this much more travel.
-AFFECT_TRAVEL = 1.6
+# is 0 on every portrait) are rendered with this much more travel, up to AFFECT_MAX basis
+# units (a brow raised ~14 mm, about as far as a face goes; beyond it MediaPipe reads a
+# brow as lower again).
+AFFECT_TRAVEL = 3.2
+AFFECT_MAX = 1.6
 HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
 HEAD_RADII = np.array([0.62, 0.82, 0.72])
 
@@ -103,6 +106,9 @@ class HeadGeometry:
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
         self._rest, self._gain = self._stretch()
+        ceiling = np.full(len(EXPRESSION_NAMES), np.inf)
+        ceiling[[EXPRESSION_NAMES.index(n) for n in AFFECT]] = AFFECT_MAX
+        self._ceiling = t(ceiling)
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
 
     def neutral_mesh(self) -> np.ndarray:
@@ -179,9 +185,10 @@ class HeadGeometry:
 
     def _personalise(self, expr: torch.Tensor) -> torch.Tensor:
         """(B, K) coefficients stretched above the portrait's own, b0 + k (b - b0) where
-        b > b0 (`_blink_gains`, `_jaw_gain`, AFFECT_TRAVEL)."""
+        b > b0 (`_blink_gains`, `_jaw_gain`, AFFECT_TRAVEL), affect capped at AFFECT_MAX."""
         expr = expr.to(torch.float64)
-        return torch.where(expr > self._rest, self._rest + self._gain * (expr - self._rest), expr)
+        out = torch.where(expr > self._rest, self._rest + self._gain * (expr - self._rest), expr)
+        return torch.minimum(out, self._ceiling)
 
     def shapes(self, motion: torch.Tensor) -> torch.Tensor:
         """(B, D) motion -> (B, 478, 3) canonical shapes."""
