@@ -202,9 +202,9 @@ def _row(u: np.ndarray, depth: np.ndarray, face: float, edges: np.ndarray, heigh
     length = TOOTH_LENGTH[k] * height * face * (1 - 0.25 * (2 * across - 1) ** 4)
     cover = np.clip((length - depth) / 1.2, 0, 1) * np.clip(depth + 1, 0, 1)
     gaps = np.clip(np.minimum(x - left, right - x) / GAP, 0, 1)
-    rounded = 0.78 + 0.22 * np.sin(np.pi * np.clip(across, 0, 1))
+    rounded = 0.85 + 0.15 * np.sin(np.pi * np.clip(across, 0, 1))
     root = 0.82 + 0.18 * np.clip(depth / np.maximum(0.35 * length, 1), 0, 1)
-    shade = rounded * root * (0.6 + 0.4 * gaps)
+    shade = rounded * root * (0.72 + 0.28 * gaps)
     return cover, shade
 
 
