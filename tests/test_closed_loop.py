@@ -6,7 +6,10 @@ Tolerances, and why:
   * the recovered change must be at least GAIN_MIN of the commanded change and (for pose)
     at most GAIN_MAX. MediaPipe's landmark model regularises towards typical faces, so it
     under-reads small local motions (brows, lips) by up to ~2/3; pose goes through a
-    rigid Procrustes fit and is read much more faithfully;
+    rigid Procrustes fit and is read much more faithfully: a turn or nod within 25 % of
+    the command (the issue asks 20 % at 25 degrees, `benchmarks/lifelike.py`), which
+    needs the renderer's perspective (render/geometry.py, CAMERA_DISTANCE): drawn in weak
+    perspective, 14 of 22 yaw and pitch sweeps read 0.55-0.74 of the command;
   * a full blink must read as a closed eye and jawOpen 1.0 as an open mouth with teeth.
 """
 from __future__ import annotations
@@ -30,7 +33,7 @@ EXPRESSION_SWEEPS = {  # name -> (values, minimum gain)
 PAIRED = {"mouthSmileLeft": "mouthSmileRight", "eyeBlinkLeft": "eyeBlinkRight"}
 ANGLE_SWEEPS = {"gaze_yaw": ([-20.0, 0.0, 20.0], 0.25, 2.0),
                 "gaze_pitch": ([-15.0, 0.0, 15.0], 0.1, 2.0)}
-POSE_SWEEPS = {"yaw": (15.0, 0.4, 1.5), "pitch": (10.0, 0.3, 1.5), "roll": (10.0, 0.7, 1.3),
+POSE_SWEEPS = {"yaw": (15.0, 0.75, 1.25), "pitch": (10.0, 0.75, 1.25), "roll": (10.0, 0.7, 1.3),
                "log_scale": (0.2, 0.7, 1.3)}
 SLACK = {"deg": 1.0, "coef": 0.03}
 
@@ -76,6 +79,7 @@ KNOWN_GAPS = {
     ("eyeBlinkLeft", "liveportrait_s10.jpg"),
     ("mouthPucker", "face_recognition_biden2.jpg"), ("mouthPucker", "face_recognition_obama.jpg"),
     ("gaze_yaw", "liveportrait_d9.jpg"),
+    ("pitch", "liveportrait_d9.jpg"),  # her head thrown back (-11 deg): a nod reads 0.63
     ("gaze_pitch", "face_recognition_biden2.jpg"), ("gaze_pitch", "liveportrait_d8.jpg"),
     ("gaze_pitch", "liveportrait_d9.jpg"),
 }

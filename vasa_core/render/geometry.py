@@ -37,6 +37,12 @@ MAX_JAW_GAIN = 2.0
 # brow as lower again).
 AFFECT_TRAVEL = 3.2
 AFFECT_MAX = 1.6
+# A pinhole camera this far from the head's centre, in face widths (~85 cm, a portrait's
+# distance; the shoulders a hand behind the face are then a sixth of it further, as
+# render/camera.py assumes). The fit and the control points' sources are weak perspective,
+# as MediaPipe's landmarks are; a turned or nodding head adds the change of perspective
+# (`_perspective`): its near side grows and its far side shrinks as a camera sees it.
+CAMERA_DISTANCE = 6.0
 HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
 HEAD_RADII = np.array([0.62, 0.82, 0.72])
 
@@ -61,6 +67,13 @@ class Canvas:
 
     def to_canvas(self, xy: np.ndarray) -> np.ndarray:
         return (xy - np.array([self.x0, self.y0])) * self.scale
+
+
+def _perspective(cam):
+    """(..., V, 2) how far a pinhole camera CAMERA_DISTANCE away moves points (..., V, 3)
+    (rotated canonical units, z away from the camera; the head's centre at 0) beyond
+    where weak perspective puts them, in the same units."""
+    return cam[..., :2] * (CAMERA_DISTANCE / (CAMERA_DISTANCE + cam[..., 2:]) - 1.0)
 
 
 def _ellipsoid_points(n_lat: int = 9, n_lon: int = 18) -> np.ndarray:
@@ -110,6 +123,12 @@ class HeadGeometry:
         ceiling[[EXPRESSION_NAMES.index(n) for n in AFFECT]] = AFFECT_MAX
         self._ceiling = t(ceiling)
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
+        rot0 = transform_from_pose(pose0, self.frame_size)[1]
+        shape0 = self._shape_np(latent.expression0, latent.gaze0)
+        # (rest points (V, 3), their `_perspective` at the portrait's own pose (V, 2)):
+        # the face mesh and the head proxy
+        self._perspective0 = ((t(shape0), t(_perspective(shape0 @ rot0.T))),
+                              (self._proxy3d, t(_perspective(proxy3d @ rot0.T))))
 
     def neutral_mesh(self) -> np.ndarray:
         """(478, 2) canvas px of the portrait's fitted neutral face (no expression) at its
@@ -128,12 +147,20 @@ class HeadGeometry:
         s, rot, t = transform_from_pose(pose, self.frame_size)
         return (s * points @ rot.T + t)[:, :2]
 
-    def project(self, pose: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+    def project(self, pose: torch.Tensor, points: torch.Tensor,
+                perspective0: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """(B, 6) poses x (B, V, 3) canonical points -> (B, V, 3) canvas pixels (x, y)
-        and depth z (canvas px, larger = farther from the camera)."""
+        and depth z (canvas px, larger = farther from the camera). perspective0: the
+        points at rest (V, 3) and their `_perspective` at the portrait's own pose (V, 2),
+        which the photo already shows: only the change that the pose brings moves them
+        (an expression at the own pose is drawn as weak perspective draws it)."""
         s, rot, t = (torch.as_tensor(a, dtype=torch.float64, device=self.device)
                      for a in transform_from_pose(pose.cpu().numpy(), self.frame_size))
-        px = s[:, None, None] * torch.einsum("bij,bvj->bvi", rot, points) + t[:, None]
+        rest, rest_shift = perspective0
+        shift = _perspective(torch.einsum("bij,vj->bvi", rot, rest)) - rest_shift
+        cam = torch.einsum("bij,bvj->bvi", rot, points)
+        cam = torch.cat([cam[..., :2] + shift, cam[..., 2:]], -1)
+        px = s[:, None, None] * cam + t[:, None]
         c = self.canvas
         origin = torch.tensor([c.x0, c.y0, 0.0], dtype=px.dtype, device=self.device)
         return (px - origin) * c.scale
@@ -242,8 +269,9 @@ class HeadGeometry:
         see __init__). Ring and anchor points lie behind everything (depth +inf)."""
         motion = motion.to(torch.float64)
         pose = motion[:, POSE_SLICE]
-        target = self.project(pose, self.shapes(motion))
-        proxy = self.project(pose, self._proxy3d.expand(len(motion), -1, -1))
+        target = self.project(pose, self.shapes(motion), self._perspective0[0])
+        proxy = self.project(pose, self._proxy3d.expand(len(motion), -1, -1),
+                             self._perspective0[1])
         d_mesh = target[:, :N_MESH, :2] - self._src[:N_MESH]
         d_proxy = proxy[..., :2] - self._src[N_MESH:N_MESH + self.n_proxy]
         d_ring = d_proxy[:, self._ring_nearest] * self._ring_w[None, :, None]
