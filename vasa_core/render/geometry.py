@@ -103,7 +103,8 @@ class HeadGeometry:
         self.latent, self.canvas, self.device = latent, canvas, device
         self.frame_size = latent.size
         pose0 = latent.pose0.to_array()
-        mesh0 = self._project_np(pose0, self._shape_np(latent.expression0, latent.gaze0))
+        shape0 = self._shape_np(latent.expression0, latent.gaze0)  # (478, 3) at rest
+        mesh0 = self._project_np(pose0, shape0)
         proxy3d, proxy0 = self._proxy(pose0)
         self.proxy3d = proxy3d
         ring, ring_w = self._ring(mesh0, proxy0)
@@ -118,13 +119,9 @@ class HeadGeometry:
         self._identity, self._basis = t(latent.identity), t(expression_basis())
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
-        self._rest, self._gain = self._stretch()
-        ceiling = np.full(len(EXPRESSION_NAMES), np.inf)
-        ceiling[[EXPRESSION_NAMES.index(n) for n in AFFECT]] = AFFECT_MAX
-        self._ceiling = t(ceiling)
+        self._rest, self._gain, self._ceiling = self._stretch()
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
         rot0 = transform_from_pose(pose0, self.frame_size)[1]
-        shape0 = self._shape_np(latent.expression0, latent.gaze0)
         # (rest points (V, 3), their `_perspective` at the portrait's own pose (V, 2)):
         # the face mesh and the head proxy
         self._perspective0 = ((t(shape0), t(_perspective(shape0 @ rot0.T))),
@@ -201,14 +198,17 @@ class HeadGeometry:
         gain = 1.0 + max(missing, 0.0) / max((1.0 - b0) * per_unit, 1e-6)
         return k, b0, float(min(gain, MAX_JAW_GAIN))
 
-    def _stretch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(rest b0 (K,), gain k (K,)) of `_personalise`: 1 where nothing is stretched."""
+    def _stretch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(rest b0 (K,), gain k (K,), ceiling (K,)) of `_personalise`: gain 1 where
+        nothing is stretched, ceiling inf where nothing is capped."""
+        k_affect = [EXPRESSION_NAMES.index(n) for n in AFFECT]
         rest, gain = np.zeros(len(EXPRESSION_NAMES)), np.ones(len(EXPRESSION_NAMES))
-        gain[[EXPRESSION_NAMES.index(n) for n in AFFECT]] = AFFECT_TRAVEL  # rest 0 there
+        ceiling = np.full(len(EXPRESSION_NAMES), np.inf)
+        gain[k_affect], ceiling[k_affect] = AFFECT_TRAVEL, AFFECT_MAX  # rest 0 there
         for k, b0, g in (*self._blink_gains(), self._jaw_gain()):
             rest[k], gain[k] = b0, g
         as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64, device=self.device)
-        return as_tensor(rest), as_tensor(gain)
+        return as_tensor(rest), as_tensor(gain), as_tensor(ceiling)
 
     def _personalise(self, expr: torch.Tensor) -> torch.Tensor:
         """(B, K) coefficients stretched above the portrait's own, b0 + k (b - b0) where
