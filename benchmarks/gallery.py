@@ -27,11 +27,14 @@ import numpy as np
 
 from vasa_core.face import analyze_image
 from vasa_core.io.examples import example_portrait_path, shared_portraits
-from vasa_core.latent import EXPRESSION_SLICE, Motion
-from vasa_core.teacher.emotion import EMOTION_STYLES
+from vasa_core.latent import Motion
+
+from .lifelike import TURNS, commands
 
 REPO = Path(__file__).resolve().parents[1]
-TURNS = (("yaw", -25.0), ("yaw", 25.0), ("pitch", -15.0), ("pitch", 15.0))
+# lifelike.commands' keys as the sheets label them
+LABELS = {"own": "neutral", "jaw": "mouth open",
+          **{f"{name}{delta:+g}": f"{name} {delta:+g}" for name, delta in TURNS}}
 PREVIOUS_RELEASE = "b86f821"  # landed 2026-12-05, before the teeth, jaw, lid and edge work
 # Rendering in another checkout: its own package, our motions in, frames out.
 RENDER_ELSEWHERE = """
@@ -46,24 +49,10 @@ np.save(out, frames)
 
 
 def commanded(m0: Motion) -> tuple[list[str], Motion]:
-    """Labels and the gallery's motion, from the portrait's own motion m0 (1, D)."""
-    labels, rows = ["neutral"], [m0]
-    labels.append("mouth open")
-    rows.append(m0.set("jawOpen", 1.0).set("mouthClose", 0.0))
-    labels.append("blink")
-    rows.append(m0.set("eyeBlinkLeft", 1.0).set("eyeBlinkRight", 1.0))
-    for name, delta in TURNS:
-        labels.append(f"{name} {delta:+g}")
-        rows.append(m0.set(name, float(m0[name][0]) + delta))
-    for name, style in EMOTION_STYLES.items():
-        if name == "neutral":
-            continue
-        values = m0.values.copy()
-        values[:, EXPRESSION_SLICE] = np.clip(values[:, EXPRESSION_SLICE]
-                                              + style.scaled(1.0)[0], 0.0, 1.0)
-        labels.append(name)
-        rows.append(Motion(values, m0.fps))
-    return labels, Motion.concat(rows)
+    """Labels and the gallery's motion, from the portrait's own motion m0 (1, D): the
+    commanded extremes `benchmarks.lifelike` reads back, labelled for people."""
+    keys, motion = commands(m0)
+    return [LABELS.get(k, k) for k in keys], motion
 
 
 def render_here(image: Path, motion: Motion, size: int) -> np.ndarray:

@@ -30,8 +30,8 @@ from vasa_core.eval.metrics import opening_ratio, torn_share
 from vasa_core.face import topology as T
 from vasa_core.face.analyze import analyze_image, default_detector, detect_and_fit
 from vasa_core.io.examples import example_portrait_path, shared_portraits
-from vasa_core.eval.controls import EMOTION_MIN_OFFSET, SPEECH_DRIVEN
-from vasa_core.latent import EXPRESSION_NAMES, EXPRESSION_SLICE, Motion
+from vasa_core.eval.controls import emotion_cosine
+from vasa_core.latent import EXPRESSION_SLICE, Motion
 from vasa_core.teacher.emotion import EMOTION_STYLES
 from vasa_core.render import Renderer
 
@@ -56,20 +56,6 @@ def commands(m0: Motion) -> tuple[list[str], Motion]:
             values[:, EXPRESSION_SLICE] + EMOTION_STYLES[name].scaled(1.0)[0], 0, 1)
         rows.append(Motion(values, m0.fps))
     return labels, Motion.concat(rows)
-
-
-def emotion_cosine(name: str, own: np.ndarray | None, seen: np.ndarray | None) -> float | None:
-    """Cosine between the re-read expression change (seen - own, (K,) coefficients fitted
-    against the portrait's identity) of emotion `name` and its main offsets, over the
-    coefficients speech does not drive (eval.controls' definitions)."""
-    if seen is None or own is None:
-        return None
-    keep = np.array([n not in SPEECH_DRIVEN for n in EXPRESSION_NAMES])
-    offset = EMOTION_STYLES[name].scaled(1.0)[0]
-    expected = np.where(np.abs(offset) >= EMOTION_MIN_OFFSET, offset, 0.0)[keep]
-    delta = (seen - own)[keep]
-    norm = float(np.linalg.norm(delta) * np.linalg.norm(expected))
-    return round(float(delta @ expected) / norm, 3) if norm > 1e-12 else None
 
 
 def read(frame: np.ndarray, detector):
@@ -122,7 +108,9 @@ def measure(path: Path, size: int) -> dict:
                     if seen[key] else None)  # re-read change / commanded change
     expression = {k: read_expression(f, detector, latent.identity)
                   for k, f in zip(labels, frames) if k in ("own", *EMOTIONS)}
-    out["emotions"] = {e: emotion_cosine(e, expression["own"], expression[e]) for e in EMOTIONS}
+    out["emotions"] = {e: (emotion_cosine(e, expression[e] - expression["own"])
+                           if expression[e] is not None and expression["own"] is not None
+                           else None) for e in EMOTIONS}
     known = [c for c in out["emotions"].values() if c is not None]
     out["emo min"] = min(known) if known else None
     return out

@@ -158,22 +158,35 @@ def emotion_report(pipe, portrait, wave: np.ndarray, seed: int,
     report: dict[str, dict] = {}
     for name in emotions:
         _, measured, rendered = read_clip(pipe, portrait, wave, seed, shape, emotion=name)
-        delta = (measured.expression.mean(0) - base.expression.mean(0))[keep]
-        delta_rendered = (rendered.expression.mean(0) - base_rendered.expression.mean(0))[keep]
+        change = measured.expression.mean(0) - base.expression.mean(0)
+        delta = change[keep]
         offset = EMOTION_STYLES[name].scaled(1.0)[0][keep]
         main = np.abs(offset) >= min_offset
-        expected = np.where(main, offset, 0.0)
         names = np.array(EXPRESSION_NAMES)[keep][main]
         right_sign = np.sign(offset[main]) * delta[main] > MOVED
         report[name] = {
-            "cosine": _cosine(delta, expected),
+            "cosine": emotion_cosine(name, change, min_offset),
             "sign_fraction": round(float(right_sign.mean()), 3),
             "expected": dict(zip(names.tolist(), _r(offset[main]))),
             "measured_delta": dict(zip(names.tolist(), _r(delta[main]))),
-            "rendered_cosine": _cosine(delta_rendered, expected)}
+            "rendered_cosine": emotion_cosine(
+                name, rendered.expression.mean(0) - base_rendered.expression.mean(0),
+                min_offset)}
     means = {f"mean_{k}": round(float(np.mean([r[k] or 0.0 for r in report.values()])), 3)
              for k in ("cosine", "sign_fraction")}
     return {**means, "per_emotion": report}
+
+
+def emotion_cosine(name: str, change: np.ndarray,
+                   min_offset: float = EMOTION_MIN_OFFSET) -> float | None:
+    """Cosine of an expression change (K,) with emotion `name`'s main offsets (|offset|
+    >= min_offset at strength 1), over the coefficients speech does not drive
+    (SPEECH_DRIVEN); None if either is zero."""
+    from ..teacher.emotion import EMOTION_STYLES
+
+    keep = np.array([n not in SPEECH_DRIVEN for n in EXPRESSION_NAMES])
+    offset = EMOTION_STYLES[name].scaled(1.0)[0][keep]
+    return _cosine(np.asarray(change)[keep], np.where(np.abs(offset) >= min_offset, offset, 0.0))
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float | None:
