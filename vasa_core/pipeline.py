@@ -295,7 +295,7 @@ class TalkingFacePipeline:
                                 init_motion=retarget.reference[None],
                                 lips=_lip_reader(settings, wave, words),
                                 lip_strength=settings.lip_reading)
-        return len(feats), _retargeted(windows, feats, blinks, retarget)
+        return len(feats), _retargeted(windows, [feats], blinks, retarget)
 
     def stream(self, image, audio_chunks: Iterable[np.ndarray], *, hop: int | None = None,
                **options) -> Iterator[np.ndarray]:
@@ -329,10 +329,9 @@ class TalkingFacePipeline:
         _warm_up(face, motion, hop, settings)
         heard: list[np.ndarray] = []  # feature chunks the motion has not yet caught up with
         lips = _lip_reader(settings)
-        return (frames for chunk in motion(_tap(_stream_features(_feed(audio_chunks, lips)),
-                                                heard), lips=lips)
-                for frames in _render(face, [retarget(blinks(chunk, _take(heard, len(chunk))),
-                                                      FPS)], settings.mark, batch=1))
+        windows = motion(_kept(_stream_features(_feed(audio_chunks, lips)), heard), lips=lips)
+        return _render(face, _retargeted(windows, heard, blinks, retarget), settings.mark,
+                       batch=1)
 
     def _retarget(self, own: np.ndarray | None, settings: Settings):
         """The `retarget.Retarget` of one call. `own` None: the model's mean, which makes
@@ -418,21 +417,19 @@ def _render(face: _Face, motions: Iterable[Motion], mark: bool,
                     for frames in face.renderer.render_iter(motion, batch)), mark)
 
 
-def _retargeted(windows: Iterable[np.ndarray], feats: np.ndarray, blinks,
+def _retargeted(windows: Iterable[np.ndarray], heard: list[np.ndarray], blinks,
                 retarget) -> Iterator[Motion]:
-    """Generated windows (n_i, D), each blinked against its audio frames of `feats` and
-    retargeted (`_windows`)."""
-    done = 0
+    """Generated windows (n_i, D), each blinked against its audio frames, taken from the
+    front of the feature rows `heard` (`_take`), and retargeted (`_windows`, `stream`)."""
     for chunk in windows:
-        yield retarget(blinks(chunk, feats[done:done + len(chunk)]), FPS)
-        done += len(chunk)
+        yield retarget(blinks(chunk, _take(heard, len(chunk))), FPS)
 
 
-def _kept(motions: Iterable[Motion], into: list[Motion]) -> Iterator[Motion]:
-    """`motions` passed on, each also appended to `into`."""
-    for motion in motions:
-        into.append(motion)
-        yield motion
+def _kept(items: Iterable, into: list) -> Iterator:
+    """`items` passed on, each also appended to `into` (motion windows, feature chunks)."""
+    for item in items:
+        into.append(item)
+        yield item
 
 
 def _joined(motions: Iterable[Motion]) -> Motion:
@@ -497,16 +494,10 @@ def _feed(chunks: Iterable[np.ndarray], lips) -> Iterator[np.ndarray]:
         yield chunk
 
 
-def _tap(chunks: Iterable[np.ndarray], heard: list[np.ndarray]) -> Iterator[np.ndarray]:
-    """Pass (k, F) feature chunks through, keeping a copy of each in `heard`."""
-    for chunk in chunks:
-        heard.append(chunk)
-        yield chunk
-
-
 def _take(heard: list[np.ndarray], n: int) -> np.ndarray:
-    """The first n feature rows of `heard` (n, F), removed from it."""
-    rows = np.concatenate(heard)
+    """The first n feature rows of `heard` (n, F), removed from it (views of one array:
+    no copy, whatever the clip's length)."""
+    rows = heard[0] if len(heard) == 1 else np.concatenate(heard)
     heard[:] = [rows[n:]]
     return rows[:n]
 
