@@ -13,7 +13,7 @@ import pytest
 from tiny_checkpoint import save_tiny_checkpoint
 from vasa_core.face import analyze_image
 from vasa_core.io.examples import example_portraits
-from vasa_core.pipeline import CameraLimitWarning, TalkingFacePipeline
+from vasa_core.pipeline import FilledBeyondWarning, TalkingFacePipeline
 from vasa_core.render.camera import PERSPECTIVE, zoom_window
 
 SIZE = 256
@@ -70,17 +70,24 @@ def test_distance_moves_head_and_shoulders_together(pipe, portrait, distance):
     assert abs(shoulders - (1 - PERSPECTIVE) * distance) < 0.06, shoulders
 
 
-def test_a_camera_the_photo_stops_is_told_and_invents_nothing(pipe):
-    """The built-in portrait has no room behind its face crop: moving back is told, and
-    the head shrinks only by the perspective share (no bobble, no invented border)."""
-    at_rest = frame_at(pipe, HOPPER, 0.0, size=SIZE)
+@pytest.mark.parametrize("crop", ["face", "full"])
+def test_a_camera_moved_back_past_the_photo_goes_all_the_way_and_says_so(pipe, crop):
+    """The built-in portrait has no room behind its face crop: moving back fills what
+    lies beyond the photo (render/outpaint.py; tests/test_edges.py looks at the fill),
+    the head shrinks by the whole distance, and the user is told how much is filled."""
+    options = {"size": SIZE} if crop == "face" else {"crop": "full", "full_side": 400}
+    at_rest = frame_at(pipe, HOPPER, 0.0, **options)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        back = frame_at(pipe, HOPPER, -0.3, size=SIZE)
-    told = [w for w in caught if issubclass(w.category, CameraLimitWarning)]
-    assert told and "distance -0.3" in str(told[0].message)
+        back = frame_at(pipe, HOPPER, -0.3, **options)
+    told = [str(w.message) for w in caught if issubclass(w.category, FilledBeyondWarning)]
+    assert told and "distance -0.3" in told[0] and "% of each frame is filled" in told[0]
+    assert back.shape == at_rest.shape
     face = math.log(face_width(back) / face_width(at_rest))
-    assert -0.1 < face < 0.0 and abs(face + PERSPECTIVE * 0.3) < 0.04, face
+    assert abs(face + 0.3) < 0.06, face
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FilledBeyondWarning)
+        frame_at(pipe, HOPPER, 0.1, **options)  # nearer: all from the photo, nothing told
 
 
 def test_full_image_zooms_around_the_face(pipe):
@@ -95,3 +102,5 @@ def test_full_image_zooms_around_the_face(pipe):
 def test_zoom_window_stays_inside_the_frame():
     assert zoom_window((100, 200), (190, 5), 2.0) == (100, 0, 100, 50)
     assert zoom_window((100, 200), (100, 50), 1.0) == (0, 0, 200, 100)
+    assert zoom_window((100, 200), (100, 50), 0.5) == (-100, -50, 400, 200)  # past it
+    assert zoom_window((100, 200), (10, 50), 0.5) == (-190, -50, 400, 200)  # covering it

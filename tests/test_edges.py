@@ -21,6 +21,7 @@ MOVES = (("log_scale", -0.25), ("log_scale", 0.25), ("pitch", 12.0), ("pitch", -
          ("yaw", 20.0), ("yaw", -20.0), ("y", 0.06), ("y", -0.06), ("x", 0.06), ("x", -0.06))
 BAND = 10  # px at each border where streaks would show
 STREAKED = 0.35  # share of a band's neighbouring lines that are (nearly) the same line
+TEXTURED = 2.0  # grey levels rms of a line's detail: a pattern a stretch would streak
 
 
 def tight_crops() -> dict[str, np.ndarray]:
@@ -36,11 +37,19 @@ def tight_crops() -> dict[str, np.ndarray]:
 
 def streaks(frame: np.ndarray) -> dict[str, float]:
     """Per border, the share of lines in its band that repeat the line next to them
-    (mean absolute difference under one grey level): a stretched edge is all repeats."""
+    (mean absolute difference under one grey level) and carry a pattern to repeat (their
+    detail, `detail`, above TEXTURED grey levels rms): a stretched edge is all repeats,
+    and a featureless line repeated (a smooth fill) shows no streak."""
     f = frame.astype(np.float32)
-    bands = {"top": np.diff(f[:BAND], axis=0), "bottom": np.diff(f[-BAND:], axis=0),
-             "left": np.diff(f[:, :BAND], axis=1), "right": np.diff(f[:, -BAND:], axis=1)}
-    return {side: float((np.abs(d).mean(-1) < 1.0).mean()) for side, d in bands.items()}
+    cols = f.transpose(1, 0, 2)
+    sides = {"top": f[:BAND], "bottom": f[-BAND:][::-1], "left": cols[:BAND],
+             "right": cols[-BAND:][::-1]}
+    out = {}
+    for side, band in sides.items():
+        repeats = np.abs(np.diff(band, axis=0)).mean(axis=(1, 2)) < 1.0
+        textured = np.array([detail(line).std() > TEXTURED for line in band[1:]])
+        out[side] = float((repeats & textured).mean())
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +103,82 @@ def test_the_command_line_prints_the_notice(tmp_path, capsys):
                  str(tmp_path / "o.mp4"), "--size", "64", "--steps", "1", "--checkpoint",
                  str(save_tiny_checkpoint(tmp_path / "ckpt"))]) == 0
     assert "note: the photo ends at the head (top)" in capsys.readouterr().err
+
+
+# A camera moved back past the photo (render/outpaint.py) ------------------------------
+
+CAMERA_BACK = 0.6  # zoom: the view 1 / 0.6 times wider than the photo allows
+
+
+def detail(line: np.ndarray) -> np.ndarray:
+    """(n, 3) line minus its own blur along its length: the pattern a stretch repeats."""
+    f = line.astype(np.float32)
+    return (f - cv2.GaussianBlur(f[None], (0, 0), 3.0)[0]).ravel()
+
+
+def edge_repeats(frame: np.ndarray, renderer) -> float:
+    """The highest correlation between the detail of the photo's own edge line and of a
+    filled line 5 px or more beyond it, over the four edges inside `frame`."""
+    c, (h, w) = renderer.canvas, renderer.latent.size
+    s = c.scale
+    lo_x, hi_x = max(0, int(np.ceil(-c.x0 * s))), min(c.size, int((w - c.x0) * s))
+    lo_y, hi_y = max(0, int(np.ceil(-c.y0 * s))), min(c.size, int((h - c.y0) * s))
+    lines = []  # (edge line, filled lines beyond it)
+    if lo_y > 5:
+        lines.append((frame[lo_y + 1, lo_x:hi_x], frame[:lo_y - 5, lo_x:hi_x]))
+    if hi_y < c.size - 5:
+        lines.append((frame[hi_y - 2, lo_x:hi_x], frame[hi_y + 5:, lo_x:hi_x]))
+    cols = frame.transpose(1, 0, 2)
+    if lo_x > 5:
+        lines.append((cols[lo_x + 1, lo_y:hi_y], cols[:lo_x - 5, lo_y:hi_y]))
+    if hi_x < c.size - 5:
+        lines.append((cols[hi_x - 2, lo_y:hi_y], cols[hi_x + 5:, lo_y:hi_y]))
+    best = 0.0
+    for edge, beyond in lines:
+        e = detail(edge)
+        for line in beyond:
+            d = detail(line)
+            best = max(best, float(e @ d / (np.linalg.norm(e) * np.linalg.norm(d) + 1e-6)))
+    return best
+
+
+@pytest.mark.parametrize("name", list(tight_crops()))
+def test_a_camera_moved_back_continues_the_photo_without_stretching_it(name):
+    """Past the photo the frame is filled, and no filled line repeats the photo's edge."""
+    latent = analyze_image(tight_crops()[name])
+    renderer = Renderer(latent, size=SIZE, zoom=CAMERA_BACK)
+    frame = renderer.render(latent.motion0())[0]
+    assert renderer.filled > 0.3
+    assert edge_repeats(frame, renderer) < 0.95, name  # a stretched edge: > 0.99
+
+
+def test_the_repeat_measure_sees_a_stretched_edge():
+    """The measure can fail: the same view with the photo's edge rows stretched outwards."""
+    latent = analyze_image(tight_crops()["head at the top"])
+    renderer = Renderer(latent, size=SIZE, zoom=CAMERA_BACK)
+    frame = renderer.render(latent.motion0())[0]
+    top = int(np.ceil(-renderer.canvas.y0 * renderer.canvas.scale))
+    frame[:top] = frame[top + 1]
+    assert edge_repeats(frame, renderer) > 0.99
+
+
+def test_the_fill_never_brings_the_face_back():
+    """Only a band beside each edge is continued, never the face itself: a photo whose
+    face box is pure magenta on grey gets at most a blend of its colour beyond its edges
+    (the edge's colours spread outwards), where mirroring the photo brings the face back
+    whole."""
+    from vasa_core.render.outpaint import continued
+
+    image = np.full((200, 160, 3), 120, np.uint8)
+    image[20:150, 30:130] = (255, 0, 255)  # the face box, 20 px below the top
+    mask = np.zeros((200, 160), np.float32)
+    mask[10:, 20:140] = 1.0
+    box = (-160, -200, 480, 600)
+    filled = continued(image, mask, image, (30, 20, 130, 150), box)[0].astype(int)
+    magenta = np.minimum(filled[..., 0], filled[..., 2]) - filled[..., 1]
+    beyond = np.ones(magenta.shape, bool)
+    beyond[200:400, 160:320] = False
+    assert magenta[~beyond].max() == 255 and magenta[beyond].max() < 128
+    mirrored = cv2.copyMakeBorder(image, 200, 200, 160, 160, cv2.BORDER_REFLECT_101)
+    assert (np.minimum(mirrored[..., 0], mirrored[..., 2]) - mirrored[..., 1]).astype(
+        int)[beyond].max() == 255

@@ -4,12 +4,11 @@ them.
 
     ScaledPhotoWarning    a full image is smaller than the photo (`full_side`)
     ContinuedEdgeWarning  the head touches the photo's edge; what it uncovers is continued
-    CameraLimitWarning    the photo ends before the camera has moved back as far as asked
+    FilledBeyondWarning   the camera moved back past the photo's edges; that part is filled
 """
 from __future__ import annotations
 
 import contextlib
-import math
 import warnings
 from collections.abc import Iterator
 
@@ -55,23 +54,20 @@ def warn_continued(edges: tuple[str, ...]) -> None:
     if edges:
         warnings.warn(ContinuedEdgeWarning(
             f"the photo ends at the head ({', '.join(edges)}): where the head moves past "
-            "that edge, the hair or background beyond it is continued by mirroring, not "
-            "taken from the photo; a photo with more room around the head avoids this"),
+            "that edge, the hair or background beyond it is continued, not taken from the "
+            "photo; a photo with more room around the head avoids this"),
             stacklevel=3)
 
 
-class CameraLimitWarning(Notice):
-    """The camera cannot move back as far as asked: the photo shows no more around it."""
+class FilledBeyondWarning(Notice):
+    """The camera moved back past the photo's edges: part of each frame is filled in."""
 
 
-def warn_camera(distance: float | None, reached: float) -> None:
-    """Tell the user when the photo bounds a camera moved back (`Renderer.zoom`)."""
-    from .render.camera import PERSPECTIVE, camera_zoom
-
-    if reached > camera_zoom(distance) * 1.02:
-        went = math.log(reached) / (1.0 - PERSPECTIVE)
-        warnings.warn(CameraLimitWarning(
-            f"the photo shows too little around the head to move the camera back to "
-            f"distance {distance:g}: it went to {went:.2f} (the head still shrinks a "
-            "little by perspective); a photo with more room around the head, or a smaller "
-            "margin, goes further"), stacklevel=3)
+def warn_filled(distance: float | None, share: float) -> None:
+    """Tell the user how much of each frame lies beyond the photo (`Renderer.filled`)."""
+    if share > 0.005:
+        warnings.warn(FilledBeyondWarning(
+            f"at distance {distance:g} the camera sees past the photo's edges: "
+            f"{100 * share:.0f}% of each frame is filled in (the background and clothes "
+            "continued and softened), not taken from the photo; a photo with more room "
+            "around the head, or a smaller margin, needs less"), stacklevel=3)

@@ -46,8 +46,8 @@ import numpy as np
 
 from .grid import FPS, SAMPLE_RATE
 from .latent import Motion
-from .notices import (CameraLimitWarning, ContinuedEdgeWarning, Notice,  # noqa: F401
-                      ScaledPhotoWarning, notices, warn_camera, warn_continued, warn_scaled)
+from .notices import (ContinuedEdgeWarning, FilledBeyondWarning, Notice,  # noqa: F401
+                      ScaledPhotoWarning, notices, warn_continued, warn_filled, warn_scaled)
 from .settings import DEFAULTS, STREAM_STEPS, Settings, describe, signature
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "vasa-motion-s"
@@ -379,7 +379,7 @@ class TalkingFacePipeline:
         face = self._face_cache[key]
         warn_scaled(face.photo, face.latent.size, side)
         warn_continued(face.renderer.continued)
-        warn_camera(distance, face.renderer.zoom)
+        warn_filled(distance, face.renderer.filled)
         return face
 
 

@@ -76,7 +76,8 @@ class Settings:
     distance: float | None = control(
         0.0, help="camera distance as a log-scale offset from the photo's: 0 keeps its "
                   "framing, +0.1 comes about 10% nearer (head and shoulders, the head a "
-                  "little more); back only as far as the photo shows",
+                  "little more); further back than the photo shows, its edges are continued "
+                  "(you are told)",
         auto="the model chooses the distance",
         ui=((-0.3, 0.3, 0.01),), label=("Camera distance (log scale, + = nearer)",),
         metavar="D")

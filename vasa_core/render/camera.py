@@ -14,8 +14,9 @@ distance d (natural-log units, + = nearer) is split in two:
     head     log scale PERSPECTIVE d on top (the pose's log_scale, `animate.retarget`):
              the nearest thing in view grows a little more than the rest.
 
-A camera cannot move back past what the photo shows without inventing pixels: the zoom is
-bounded by the photo (`Renderer.zoom` says what was reached) and the pipeline tells the user.
+A camera moved back past what the photo shows sees beyond its edges: that part is filled
+(outpaint.py: the background continued and softened, hair and clothes continued, never a
+stretched edge) and the pipeline tells the user how much of the frame it is.
 """
 from __future__ import annotations
 
@@ -38,23 +39,32 @@ def camera_zoom(distance: float | None) -> float:
     return math.exp(camera_log_zoom(distance))
 
 
+def placed(centre: tuple[float, float], extent: tuple[int, int],
+           frame: tuple[int, int]) -> tuple[int, int]:
+    """(x0, y0) integer px of a window of `extent` (width, height) centred on `centre`
+    (x, y) as far as a `frame` of (width, height) allows: inside it when it fits, else
+    covering it whole (the rest lies beyond, for outpaint.py to fill)."""
+    return tuple(int(np.clip(round(c - e / 2), *sorted((0, f - e))))
+                 for c, e, f in zip(centre, extent, frame))
+
+
 def zoom_window(shape: tuple[int, int], centre: tuple[float, float],
                 zoom: float) -> tuple[int, int, int, int]:
     """(x0, y0, width, height) integer px of the (H, W) `shape` frame that a camera
-    `zoom` >= 1 times nearer sees, centred on `centre` (x, y) as far as the frame allows."""
+    `zoom` times nearer sees, centred on `centre` (x, y) as far as the frame allows; below
+    1 it is larger than the frame and reaches past it."""
     h, w = shape
     cw, ch = max(1, round(w / zoom)), max(1, round(h / zoom))
-    x0 = int(np.clip(round(centre[0] - cw / 2), 0, w - cw))
-    y0 = int(np.clip(round(centre[1] - ch / 2), 0, h - ch))
-    return x0, y0, cw, ch
+    return (*placed(centre, (cw, ch), (w, h)), cw, ch)
 
 
-def zoomed(frames: np.ndarray, window: tuple[int, int, int, int]) -> np.ndarray:
-    """(B, H, W, 3) `frames`' `window` scaled back to (H, W): the camera's view (the
-    frames themselves when the window is all of them)."""
+def zoomed(frames: np.ndarray, window: tuple[int, int, int, int],
+           shape: tuple[int, int] | None = None) -> np.ndarray:
+    """(B, H, W, 3) `frames`' `window` scaled to `shape` (H, W), by default the frames'
+    own: the camera's view (the frames themselves when nothing changes)."""
     x0, y0, cw, ch = window
-    h, w = frames.shape[1:3]
-    if (cw, ch) == (w, h):
+    h, w = shape or frames.shape[1:3]
+    if (x0, y0, cw, ch) == (0, 0, w, h) and frames.shape[1:3] == (h, w):
         return frames
     return np.stack([cv2.resize(f[y0:y0 + ch, x0:x0 + cw], (w, h),
                                 interpolation=cv2.INTER_LINEAR) for f in frames])

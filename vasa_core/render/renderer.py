@@ -22,11 +22,12 @@ import torch
 
 from ..face import topology as T
 from ..latent import FaceLatent, Motion
-from .camera import zoom_window, zoomed
+from .camera import placed, zoom_window, zoomed
 from .eyes import EyeRenderer
 from .geometry import Canvas, HeadGeometry
 from .layers import split_layers
 from .mouth import MouthRenderer
+from .outpaint import continued, outside_share
 from .compositor import Compositor
 from .warp import Warp
 
@@ -41,17 +42,16 @@ def face_canvas(latent: FaceLatent, size: int | None, margin: float = 1.0,
                 zoom: float = 1.0) -> Canvas:
     """The largest square of side `margin` x CROP_FACTOR x face box centred on the face
     that fits in the portrait (integer pixels), so no output pixel is invented at the
-    portrait's own motion, then narrowed by a camera `zoom` (widened, as far as the
-    portrait goes, below 1). `size` None keeps the native resolution and the canvas edge
-    still (it is pasted back into the photo); a "face" crop carries a MARGIN beyond its
-    edges."""
+    portrait's own motion, then narrowed by a camera `zoom` (widened below 1, past the
+    photo's edges if need be: outpaint.py fills what lies beyond). `size` None keeps the
+    native resolution and the canvas edge still (it is pasted back into the photo); a
+    "face" crop carries a MARGIN beyond its edges."""
     h, w = latent.size
     x0, y0, x1, y1 = latent.face_box
     side = min(h, w, round(margin * CROP_FACTOR * max(x1 - x0, y1 - y0)))
-    side = int(min(h, w, round(side / zoom)))
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.05 * (y1 - y0)
-    left = int(np.clip(round(cx - side / 2), 0, w - side))
-    top = int(np.clip(round(cy - side / 2), 0, h - side))
+    side = max(1, int(round(side / zoom)))
+    centre = ((x0 + x1) / 2, (y0 + y1) / 2 - 0.05 * (y1 - y0))
+    left, top = placed(centre, (side, side), (w, h))
     carried = 0 if size is None else int(round(MARGIN * size))
     return Canvas(left, top, side, size or side, carried)
 
@@ -63,9 +63,10 @@ class Renderer:
     it); crop="full": the whole portrait at its resolution with the head region
     re-rendered. `zoom` > 1 brings the camera nearer (camera.py): a face crop takes a
     square that much smaller, a full image is cropped around the face and scaled back; a
-    zoom below 1 goes back only as far as the photo allows, and `zoom` then says what was
-    reached. Batches of frames share one sparse matmul and one fixed-point solve;
-    `device="cuda"` runs the same code on a GPU.
+    zoom below 1 widens the view, past the photo's edges if need be (`filled` says how
+    much of the frame lies beyond, outpaint.py continues it). Batches of frames share
+    one sparse matmul and one fixed-point solve; `device="cuda"` runs the same code on a
+    GPU.
     """
 
     def __init__(self, latent: FaceLatent, size: int = 512, crop: str = "face",
@@ -89,6 +90,7 @@ class Renderer:
         self.mouth = MouthRenderer(latent, self.geometry, self.image)
         self.eyes = EyeRenderer(latent, self.geometry, self.image)
         self.continued = self._continued_edges()
+        self._backdrop_image = self._backdrop() if crop == "full" else None
 
     @property
     def frame_size(self) -> tuple[int, int]:
@@ -102,20 +104,30 @@ class Renderer:
             return face_canvas(self.latent, out_size, margin).side / self.canvas.side, None
         x0, y0, x1, y1 = self.latent.face_box
         centre = ((x0 + x1) / 2, (y0 + y1) / 2)
-        window = zoom_window(tuple(self.latent.size), centre, max(zoom, 1.0))
+        window = zoom_window(tuple(self.latent.size), centre, zoom)
         return self.latent.size[1] / window[2], window
+
+    @property
+    def filled(self) -> float:
+        """Share of each frame (at the portrait's own motion) beyond the photo's edges,
+        filled by outpaint.py: above 0 only for a camera moved back past the photo."""
+        if self._window is not None:
+            return outside_share(self.latent.size, self._window)
+        c = self.canvas
+        return outside_share(self.latent.size, (int(c.x0), int(c.y0), int(c.side), int(c.side)))
 
     def _continued_edges(self) -> tuple[str, ...]:
         """The photo edges ("top", "left", "right") the head or hair touches inside a
         "face" crop: moving the head there uncovers pixels the photo does not have, which
-        the margin continues by mirroring (`_padded`). The bottom is left out: clothes
+        the margin continues (outpaint.py). The bottom is left out: clothes
         continuing below a portrait are what the photo would show."""
         c, (_, w) = self.canvas, self.latent.size
         if not c.margin:
             return ()
         mask, chin = self.latent.mask, int(self.latent.face_box[3])
-        x0, y0, x1 = int(c.x0), int(c.y0), int(c.x0 + c.side)
-        rows = slice(y0, max(min(chin, y0 + int(c.side)), y0 + 1))  # beside the head
+        x0, y0 = max(int(c.x0), 0), max(int(c.y0), 0)  # within the photo
+        x1 = min(int(c.x0 + c.side), w)
+        rows = slice(y0, max(min(chin, int(c.y0 + c.side)), y0 + 1))  # beside the head
         edges = {"top": (y0 == 0, mask[0, x0:x1]), "left": (x0 == 0, mask[rows, 0]),
                  "right": (x1 == w, mask[rows, w - 1])}
         return tuple(name for name, (at_edge, line) in edges.items()
@@ -129,41 +141,40 @@ class Renderer:
         self.warp.add_regions(self.geometry.source_full, (*eyes, lips),
                               (EYE_MARGIN * face, EYE_MARGIN * face, LIPS_MARGIN * face))
 
-    def _crop(self, array: np.ndarray, interp=None) -> np.ndarray:
-        c = self.canvas
-        x0, y0, s = int(c.x0), int(c.y0), int(c.side)
-        patch = array[y0:y0 + s, x0:x0 + s]
-        if c.size == s:
-            return np.ascontiguousarray(patch)
-        interp = interp or (cv2.INTER_AREA if c.size < s else cv2.INTER_CUBIC)
-        return cv2.resize(patch, (c.size, c.size), interpolation=interp)
-
     def _layers(self) -> None:
         """Canvas-sized portrait and its compositing layers (layers.py), the latter with
-        the canvas margin around them."""
-        self.image = self._crop(self.latent.image)
-        mask = self.latent.mask.astype(np.float32)
-        alpha = self._padded(mask, self._crop(mask, cv2.INTER_LINEAR), cv2.INTER_LINEAR)
+        the canvas margin around them: the photo's own pixels where it has them, continued
+        beyond its edges (outpaint.py), never a stretched edge row."""
+        c, lat = self.canvas, self.latent
+        m = int(np.ceil(c.margin / c.scale)) if c.margin else 0  # source px
+        s = int(c.side)
+        box = (int(c.x0) - m, int(c.y0) - m, s + 2 * m, s + 2 * m)
+        image, mask, background = continued(lat.image, lat.mask, lat.background,
+                                            lat.face_box, box)
+        inner = (slice(m, m + s), slice(m, m + s))
+        self.image = self._scaled(image[inner], c.size)
+        alpha = self._padded(mask, self._scaled(mask[inner], c.size, cv2.INTER_LINEAR),
+                             cv2.INTER_LINEAR)
         self.layers = split_layers(
-            self._padded(self.latent.image, self.image), alpha,
-            self._padded(self.latent.background, self._crop(self.latent.background)),
-            self.canvas.margin)
+            self._padded(image, self.image),
+            alpha, self._padded(background, self._scaled(background[inner], c.size)),
+            c.margin)
 
-    def _padded(self, array: np.ndarray, inner: np.ndarray, interp=None) -> np.ndarray:
-        """The canvas crop `inner` (size, size, ...) of `array` with the canvas margin
-        around it: the portrait's own pixels where it has them, mirrored beyond its edges
-        (a continuation of hair or clothes, never a stretched edge row)."""
+    @staticmethod
+    def _scaled(patch: np.ndarray, size: int, interp=None) -> np.ndarray:
+        """A square `patch` scaled to `size` px (area-averaged down, cubic up)."""
+        if patch.shape[0] == size:
+            return np.ascontiguousarray(patch)
+        interp = interp or (cv2.INTER_AREA if size < patch.shape[0] else cv2.INTER_CUBIC)
+        return cv2.resize(patch, (size, size), interpolation=interp)
+
+    def _padded(self, window: np.ndarray, inner: np.ndarray, interp=None) -> np.ndarray:
+        """The canvas crop `inner` (size, size, ...) with the canvas margin around it,
+        scaled from `window`, the source square that includes the margin."""
         c = self.canvas
         if not c.margin:
             return inner
-        m = int(np.ceil(c.margin / c.scale))  # source px
-        mirrored = cv2.copyMakeBorder(array, m, m, m, m, cv2.BORDER_REFLECT_101)
-        x0, y0, s = int(c.x0), int(c.y0), int(c.side)
-        window = mirrored[y0:y0 + s + 2 * m, x0:x0 + s + 2 * m]
-        out_side = c.size + 2 * c.margin
-        scale = out_side / (s + 2 * m)
-        interp = interp or (cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-        out = cv2.resize(window, (out_side, out_side), interpolation=interp)
+        out = self._scaled(window, c.size + 2 * c.margin, interp)
         out[c.margin:c.margin + c.size, c.margin:c.margin + c.size] = inner
         return out
 
@@ -199,8 +210,20 @@ class Renderer:
             yield canvas if self.crop == "face" else self._paste(canvas)
 
     def _paste(self, canvas: np.ndarray) -> np.ndarray:
-        c = self.canvas
+        """(B, H, W, 3) full images: the canvas frames pasted back into the photo (or its
+        continuation, for a camera moved back past it) and seen through the camera."""
+        c, (h, w) = self.canvas, self.latent.size
         x0, y0, s = int(c.x0), int(c.y0), int(c.side)
-        out = np.repeat(self.latent.image[None], len(canvas), axis=0)
-        out[:, y0:y0 + s, x0:x0 + s] = canvas
-        return zoomed(out, self._window)
+        wx, wy, ww, wh = self._window
+        rx, ry = min(wx, 0), min(wy, 0)  # the region drawn: the photo and the window
+        out = np.repeat(self._backdrop_image[None], len(canvas), axis=0)
+        out[:, y0 - ry:y0 - ry + s, x0 - rx:x0 - rx + s] = canvas
+        return zoomed(out, (wx - rx, wy - ry, ww, wh), (h, w))
+
+    def _backdrop(self) -> np.ndarray:
+        """The photo, continued to cover the camera's window: what a full image's canvas
+        is pasted into."""
+        (h, w), (wx, wy, ww, wh), lat = self.latent.size, self._window, self.latent
+        rx, ry = min(wx, 0), min(wy, 0)
+        box = (rx, ry, max(wx + ww, w) - rx, max(wy + wh, h) - ry)
+        return continued(lat.image, lat.mask, lat.background, lat.face_box, box)[0]
