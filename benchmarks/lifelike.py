@@ -15,6 +15,9 @@ For the built-in portrait and every shared one, render the portrait's own motion
             portrait's own: the cosine between the re-read coefficient change (fitted
             against the portrait's identity) and the offsets, as `eval.controls` measures
             it in whole clips, but on the renderer alone (target >= 0.3 for every one)
+    back    the camera moved back to distance BACK (the control's far end): the re-read
+            face width's log change over the camera's (target 1), and the share of the
+            frame beyond the photo, filled by render/outpaint.py ("filled")
 Prints one row per portrait and writes the figures as JSON.
 """
 from __future__ import annotations
@@ -34,11 +37,13 @@ from vasa_core.eval.controls import emotion_cosine
 from vasa_core.latent import EXPRESSION_SLICE, Motion
 from vasa_core.teacher.emotion import EMOTION_STYLES
 from vasa_core.render import Renderer
+from vasa_core.render.camera import camera_zoom
 
 # MediaPipe face-mesh indices: (upper lid, lower lid, outer corner, inner corner) per eye
 EYES = ((159, 145, 33, 133), (386, 374, 263, 362))
 TURNS = (("yaw", -25.0), ("yaw", 25.0), ("pitch", -15.0), ("pitch", 15.0))
 EMOTIONS = tuple(e for e in EMOTION_STYLES if e != "neutral")
+BACK = -0.3  # camera distance (log): the far end of the control
 
 
 def commands(m0: Motion) -> tuple[list[str], Motion]:
@@ -113,7 +118,19 @@ def measure(path: Path, size: int) -> dict:
                            else None) for e in EMOTIONS}
     known = [c for c in out["emotions"].values() if c is not None]
     out["emo min"] = min(known) if known else None
+    out.update(camera_back(latent, size, detector, own_pts))
     return out
+
+
+def camera_back(latent, size: int, detector, own_pts: np.ndarray) -> dict:
+    """{"back": re-read log face-width change / the camera's, "filled": share beyond}."""
+    zoom = camera_zoom(BACK)
+    renderer = Renderer(latent, size=size, zoom=zoom)
+    seen = read(renderer.render(latent.motion0())[0], detector)
+    width = lambda pts: np.ptp(pts[list(T.FACE_OVAL), 0])  # noqa: E731
+    back = (round(float(np.log(width(seen[0]) / width(own_pts)) / np.log(zoom)), 3)
+            if seen else None)
+    return {"back": back, "filled": round(renderer.filled, 3)}
 
 
 def main() -> None:
@@ -122,7 +139,8 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     rows = [measure(Path(p), args.size) for p in [example_portrait_path(), *shared_portraits()]]
-    keys = ["jaw", "blink", *(f"{n}{d:+g}" for n, d in TURNS), "tears", "emo min"]
+    keys = ["jaw", "blink", *(f"{n}{d:+g}" for n, d in TURNS), "tears", "emo min", "back",
+            "filled"]
     print(f"{'portrait':30s}" + "".join(f"{k:>10s}" for k in keys))
     for row in rows:
         print(f"{row['portrait'][:30]:30s}" + "".join(
