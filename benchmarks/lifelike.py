@@ -87,7 +87,7 @@ def eye_ratio(pts: np.ndarray) -> float:
 def tears(renderer: Renderer, motion: Motion) -> list[float]:
     """eval.metrics.torn_share of each frame's backward map over its face."""
     c = renderer.geometry.displacement(torch.as_tensor(motion.values))
-    flow = renderer.warp.solve(c.disp, c.depth)
+    flow = renderer.warp.solve(c.disp, c.depth, c.turn)
     return [torn_share(renderer.compositor.source_map(flow, i, c.target[i]),
                        c.target[i][list(T.FACE_OVAL)]) for i in range(len(motion))]
 

@@ -101,3 +101,36 @@ def test_torn_share_sees_a_tear_and_not_a_smooth_warp():
     square = np.array([[5, 5], [35, 5], [35, 35], [5, 35]], np.float64)
     assert torn_share(smooth, square) == 0.0
     assert 0.02 < torn_share(torn, square) < 0.06  # one column of the 30 x 30 inside
+
+
+def _torn(renderer, motion, turn) -> list[float]:
+    """eval.metrics.torn_share of each frame's map over its face, with `turn` passed to
+    the solve as given (None: the fixed point alone, nothing hidden)."""
+    from vasa_core.eval.metrics import torn_share
+
+    c = renderer.geometry.displacement(torch.as_tensor(motion.values))
+    flow = renderer.warp.solve(c.disp, c.depth, c.turn if turn else None)
+    return [torn_share(renderer.compositor.source_map(flow, i, c.target[i]).copy(),
+                       c.target[i][list(T.FACE_OVAL)]) for i in range(len(motion))]
+
+
+def test_a_turned_head_hides_its_far_cheek_instead_of_folding_it():
+    """Yaw +-25 degrees: the face surface drawn far to near (warp.Warp._occlude) tears
+    the map over the face at most half as much as the fixed point folding alone (at
+    256 px, where a 3 px jump is a tear, as benchmarks/lifelike.py measures it)."""
+    latent, renderer = cached_latent(PATH), cached_renderer(PATH, 256)
+    m0 = latent.motion0()
+    turns = m0.concat([m0.set("yaw", latent.pose0.yaw + d) for d in (-25.0, 25.0)])
+    hidden, folded = _torn(renderer, turns, True), _torn(renderer, turns, False)
+    assert all(h <= 0.5 * f for h, f in zip(hidden, folded)), (hidden, folded)
+
+
+def test_a_head_near_its_own_pose_keeps_the_fixed_point():
+    """Below TURN_HIDES[0] degrees nothing is hidden: the same map as the fixed point's."""
+    from vasa_core.render.warp import TURN_HIDES
+
+    latent, renderer = cached_latent(PATH), cached_renderer(PATH)
+    m = _blink_and_jaw(latent).set("yaw", latent.pose0.yaw + 0.9 * TURN_HIDES[0])
+    c = renderer.geometry.displacement(torch.as_tensor(m.values))
+    with_turn = renderer.warp.solve(c.disp, c.depth, c.turn).coarse
+    assert np.array_equal(with_turn, renderer.warp.solve(c.disp, c.depth).coarse)

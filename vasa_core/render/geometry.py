@@ -89,11 +89,13 @@ def _ellipsoid_points(n_lat: int = 9, n_lon: int = 18) -> np.ndarray:
 class Controls:
     """A batch's control-point motion: `disp` (B, N, 2) target minus source canvas px,
     `target` (B, 478, 2) the landmarks' target positions, `depth` (B, N) per control
-    point (larger = farther; it orders overlapping triangles)."""
+    point (larger = farther; it orders overlapping triangles), `turn` (B,) degrees the
+    head has turned or nodded away from the portrait's own pose."""
 
     disp: np.ndarray
     target: np.ndarray
     depth: np.ndarray
+    turn: np.ndarray
 
 
 class HeadGeometry:
@@ -281,4 +283,8 @@ class HeadGeometry:
         far = torch.full((len(motion), self.n_ring + n_anchor), torch.inf, dtype=disp.dtype,
                          device=self.device)
         depth = torch.cat([target[:, :N_MESH, 2], proxy[..., 2], far], 1)
-        return Controls(disp.cpu().numpy(), target[..., :2].cpu().numpy(), depth.cpu().numpy())
+        own = torch.as_tensor(self.latent.pose0.to_array()[:2], dtype=pose.dtype,
+                              device=self.device)
+        turn = torch.linalg.norm(pose[:, :2] - own, dim=1)  # yaw, pitch (POSE_NAMES)
+        return Controls(disp.cpu().numpy(), target[..., :2].cpu().numpy(),
+                        depth.cpu().numpy(), turn.cpu().numpy())

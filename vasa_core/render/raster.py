@@ -24,14 +24,16 @@ def draw_order(depth: np.ndarray, triangles: np.ndarray) -> np.ndarray:
 
 
 def backward_points(shape: tuple[int, int], origin, scale: float, target: np.ndarray,
-                    source: np.ndarray, order: np.ndarray):
+                    source: np.ndarray, order: np.ndarray, ids: np.ndarray | None = None):
     """Source points for the raster pixels the target triangles cover.
 
     target, source (K, 3, 2) canvas px; order (K,) drawing order. Returns (ys, xs) pixel
     indices of covered pixels, their canvas centres q (P, 2) and source points p (P, 2).
+    `ids`, if given, is a (h, w) int32 raster filled with -1 that receives each pixel's
+    winning triangle (an index into target).
     """
     x0, y0 = origin
-    ids = np.full(shape, -1, np.int32)
+    ids = np.full(shape, -1, np.int32) if ids is None else ids
     pix = ((target * scale - [x0 + 0.5, y0 + 0.5]) * 16).round().astype(np.int32)  # 1/16 px
     for k, poly in zip(order.tolist(), pix[order]):
         cv2.fillConvexPoly(ids, poly, k, cv2.LINE_8, shift=4)

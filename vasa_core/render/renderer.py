@@ -84,6 +84,7 @@ class Renderer:
         self.size = self.canvas.size
         self.geometry = HeadGeometry(latent, self.canvas, device)
         self.warp = Warp(self.geometry.source, self.size, max(16, self.size // GRID_DIVISOR))
+        self.warp.add_surface(self.geometry.n_mesh)
         self._fine_regions()
         self._layers()
         self.compositor = Compositor(self.layers, self.warp, device)
@@ -186,7 +187,7 @@ class Renderer:
         """(T, size, size, 3) uint8 canvas frames, written into `out` when given."""
         m = self._motion_tensor(motion)
         controls = self.geometry.displacement(m)
-        flow = self.warp.solve(controls.disp, controls.depth)
+        flow = self.warp.solve(controls.disp, controls.depth, controls.turn)
         frames = np.empty((len(motion), self.size, self.size, 3), np.uint8) if out is None else out
         target_np = controls.target
         for i, src_map in enumerate(self.compositor.draw(flow, target_np, frames)):
