@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vasa_core.eval.metrics import opening_ratio, torn_share
+from vasa_core.eval.metrics import eye_ratio, opening_ratio, torn_share
 from vasa_core.face import topology as T
 from vasa_core.face.analyze import analyze_image, default_detector, detect_and_fit
 from vasa_core.io.examples import example_portrait_path, shared_portraits
@@ -39,8 +39,6 @@ from vasa_core.teacher.emotion import EMOTION_STYLES
 from vasa_core.render import Renderer
 from vasa_core.render.camera import camera_zoom
 
-# MediaPipe face-mesh indices: (upper lid, lower lid, outer corner, inner corner) per eye
-EYES = ((159, 145, 33, 133), (386, 374, 263, 362))
 TURNS = (("yaw", -25.0), ("yaw", 25.0), ("pitch", -15.0), ("pitch", 15.0))
 EMOTIONS = tuple(e for e in EMOTION_STYLES if e != "neutral")
 BACK = -0.3  # camera distance (log): the far end of the control
@@ -76,12 +74,6 @@ def read_expression(frame: np.ndarray, detector, identity: np.ndarray) -> np.nda
     """(K,) expression coefficients of the face in `frame` fitted against `identity`."""
     found = detect_and_fit(frame, detector, retry=True, shape=identity)
     return None if found is None else found[0].expression
-
-
-def eye_ratio(pts: np.ndarray) -> float:
-    """Mean over both eyes of lid gap / eye width."""
-    return float(np.mean([np.linalg.norm(pts[u] - pts[d]) / np.linalg.norm(pts[o] - pts[i])
-                          for u, d, o, i in EYES]))
 
 
 def tears(renderer: Renderer, motion: Motion) -> list[float]:

@@ -59,6 +59,24 @@ def test_blink_rate_counts_each_blink_once():
     assert ev.blink_rate(still) == 0.0
 
 
+def test_blinks_are_counted_on_pixels():
+    """Three commanded blinks in 4 s of rendered frames, re-read by MediaPipe, are three
+    blinks (45 per minute) on the eyes' aspect ratio; the same head with its eyes open and
+    its jaw moving counts none."""
+    from vasa_core.render import Renderer
+
+    latent = cached_latent(str(example_portrait_path()))
+    blink = np.zeros(100)
+    for start in (15, 50, 80):
+        blink[start:start + 5] = [0.5, 1.0, 1.0, 1.0, 0.5]
+    talk = 0.3 + 0.3 * np.sin(np.arange(100) / 3.0)
+    motion = latent.motion0(100).set("jawOpen", talk)
+    renderer = Renderer(latent, size=192)
+    blinking = motion.set("eyeBlinkLeft", blink).set("eyeBlinkRight", blink)
+    assert ev.blinks_on_pixels(ev.track(renderer.render(blinking)), 25.0) == pytest.approx(45.0)
+    assert ev.blinks_on_pixels(ev.track(renderer.render(motion)), 25.0) == 0.0
+
+
 def test_delta_p_and_resampling():
     yaw = np.arange(60, dtype=np.float32) * 1.2  # 1.2 deg per frame at 30 fps
     motion = Motion(np.zeros((60, 40), np.float32), 30.0).set("yaw", yaw)

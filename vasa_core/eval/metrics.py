@@ -12,7 +12,10 @@ The face analyzer re-reads frames, generated or real:
     (VASA-1's delta-P, Sec. 4.1);
   * blinks per minute: rising crossings of the mean eyeBlink above BLINK_ON after being
     below BLINK_OFF (hysteresis, so one blink is counted once), measured from the clip's
-    median (its open-eye level) towards fully shut;
+    median (its open-eye level) towards fully shut; on pixels, from the eyes' own aspect
+    ratio (lid gap over eye width, both eyes) dipping below EAR_ON of the clip's median
+    and back above EAR_OFF: a fitted eyeBlink coefficient swings with a face's squint
+    and shadow, the landmarks' lid gap does not;
   * audio log energy: RMS level (dB) of each 40 ms frame of 16 kHz audio, the reference
     for clips without a real video (a mouth that follows the voice correlates with it);
   * window-join jitter: mean |second difference| of the motion at sliding-window joins
@@ -31,6 +34,8 @@ from ..latent import Motion
 
 MAX_LAG = 5  # frames (200 ms) searched for the AV offset
 BLINK_ON, BLINK_OFF = 0.5, 0.3
+EAR_ON, EAR_OFF = 0.65, 0.85  # of the clip's median eye aspect ratio: shut, open again
+EYES = ((159, 145, 33, 133), (386, 374, 263, 362))  # (upper lid, lower lid, corners) each
 _UPPER, _LOWER = T.LIPS_INNER_UPPER[4:7], T.LIPS_INNER_LOWER[4:7]
 
 
@@ -155,6 +160,30 @@ def blink_rate(motion: Motion) -> float:
         elif b < BLINK_OFF:
             armed = True
     return 60.0 * count / max(len(blink) / motion.fps, 1e-9)
+
+
+def eye_ratio(points: np.ndarray) -> float:
+    """Mean over both eyes of lid gap / eye width of one face's (478, 2+) landmarks."""
+    return float(np.mean([np.linalg.norm(points[u, :2] - points[d, :2])
+                          / max(np.linalg.norm(points[o, :2] - points[i, :2]), 1e-6)
+                          for u, d, o, i in EYES]))
+
+
+def blinks_on_pixels(found: list, fps: float) -> float:
+    """Blinks per minute of per-frame `detect_and_fit` results (None: no face, skipped):
+    the eye aspect ratio falling below EAR_ON of the clip's median, counted once until it
+    is back above EAR_OFF."""
+    ratio = np.array([eye_ratio(fit[1]) for fit in found if fit is not None])
+    if len(ratio) == 0:
+        raise ValueError("no face found in any frame; cannot count blinks")
+    open_eyes = float(np.median(ratio))
+    count, armed = 0, True
+    for r in ratio / max(open_eyes, 1e-6):
+        if armed and r < EAR_ON:
+            count, armed = count + 1, False
+        elif r > EAR_OFF:
+            armed = True
+    return 60.0 * count / max(len(found) / fps, 1e-9)
 
 
 def join_jitter(motion: Motion, window: int) -> float:

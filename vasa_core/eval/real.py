@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from ..face.analyze import motion_from_fits
-from .metrics import (blink_rate, delta_p, join_jitter, lip_sync, log_energy, mouth_opening,
-                      opening_from_fits, pooled_offset, resample, track)
+from .metrics import (blink_rate, blinks_on_pixels, delta_p, join_jitter, lip_sync, log_energy,
+                      mouth_opening, opening_from_fits, pooled_offset, resample, track)
 from .phones import teacher_opening
 
 
@@ -51,8 +51,8 @@ def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
               "dP_generated": delta_p(gen_motion), "dP_real": delta_p(real_motion),
               "dP_generated_motion": delta_p(out.motion),
               "blinks_per_min_generated": blink_rate(out.motion),
-              "blinks_per_min_pixels": blink_rate(gen_motion),
-              "blinks_per_min_real": blink_rate(real_motion),
+              "blinks_per_min_pixels": blinks_on_pixels(gen_fits, out.fps),
+              "blinks_per_min_real": blinks_on_pixels(fits, fps),
               "join_jitter": join_jitter(out.motion, pipe.model.config.window)}
     if references:
         report.update(reference_r(pipe, frames, fps, real_open, real_motion, audio, portrait))
