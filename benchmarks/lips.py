@@ -28,9 +28,9 @@ from vasa_core.audio import SAMPLE_RATE, SAMPLES_PER_FRAME, load_audio
 from vasa_core.audio.words import recognise_words
 from vasa_core.motion.lips import LipReader
 from vasa_core.pipeline import STREAM_HOP
-from vasa_core.settings import DEFAULTS
+from vasa_core.settings import STREAM_LIP_LOOKAHEAD
 
-LIP_LOOKAHEAD = DEFAULTS.lip_lookahead
+LIP_LOOKAHEAD = STREAM_LIP_LOOKAHEAD  # a stream's (offline hears the whole clip)
 
 SPEECH = (Path(__file__).resolve().parents[2] / "shared" / "assets" / "speech"
           / "musetalk_eng_first30s.wav")

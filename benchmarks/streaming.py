@@ -37,7 +37,7 @@ import torch
 from vasa_core.audio import SAMPLE_RATE, load_audio
 from vasa_core.audio.features import LOOKAHEAD_SAMPLES
 from vasa_core.io.examples import example_portrait_path
-from vasa_core.settings import DEFAULTS
+from vasa_core.settings import DEFAULTS, STREAM_LIP_LOOKAHEAD
 from vasa_core.pipeline import (FPS, STREAM_HOP, STREAM_STEPS,
                                 TalkingFacePipeline)
 
@@ -56,7 +56,7 @@ def test_audio(seconds: float, path: str | None) -> np.ndarray:
 
 
 def run(pipe: TalkingFacePipeline, audio: np.ndarray, hop: int, chunk_ms: float,
-        steps: int, lip_lookahead: int = DEFAULTS.lip_lookahead) -> dict:
+        steps: int, lip_lookahead: int = STREAM_LIP_LOOKAHEAD) -> dict:
     """Feed `audio` at real-time pace; return the latency figures (module docstring)."""
     chunk = int(SAMPLE_RATE * chunk_ms / 1000)
     handed: list[float] = []  # wall time each chunk was recorded (due), even if taken late
@@ -99,7 +99,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=STREAM_STEPS)
     ap.add_argument("--audio", default=None)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--lip-lookahead", type=int, default=DEFAULTS.lip_lookahead)
+    ap.add_argument("--lip-lookahead", type=int, default=STREAM_LIP_LOOKAHEAD)
     args = ap.parse_args()
     pipe = TalkingFacePipeline.from_pretrained(args.checkpoint)
     audio = test_audio(args.seconds, args.audio)

@@ -86,9 +86,8 @@ def request(**changes) -> dict:
     args = dict(portrait=handle_file(PORTRAIT), audio=None, text=TEXT, language="en",
                 source="text", consent=True, gaze_auto=True, gaze_yaw=0, gaze_pitch=0,
                 distance_auto=True, distance=0, emotion=FROM_VOICE, emotion_strength=1,
-                head_motion=1, blink_rate=15, lip_reading=1, lip_words=True, lip_lookahead=1,
-                cfg_audio=0.5,
-                cfg_control=0.5, steps=2, seed=0, size=SIZE, crop="face", mark=True)
+                head_motion=1, blink_rate=15, lip_reading=1, lip_words=True,
+                lip_lookahead_auto=True, lip_lookahead=1, cfg_audio=0.5, cfg_control=0.5, steps=2, seed=0, size=SIZE, crop="face", mark=True)
     return {**args, **changes}
 
 
@@ -311,8 +310,9 @@ def test_examples_need_no_files_the_built_in_portrait_is_served(server):
 def test_pipeline_options_map_auto_and_from_voice_to_none():
     widgets = dict(gaze_auto=True, gaze_yaw=10, gaze_pitch=5, distance_auto=True, distance=0.1,
                    emotion=FROM_VOICE, emotion_strength=1.5, head_motion=0.0, blink_rate=20,
-                   lip_reading=0.5, lip_words=False, lip_lookahead=4.0, cfg_audio=1,
-                   cfg_control=2, steps=4, seed=7, size="384", crop="full", mark=False)
+                   lip_reading=0.5, lip_words=False, lip_lookahead_auto=False,
+                   lip_lookahead=4.0, cfg_audio=1, cfg_control=2, steps=4, seed=7, size="384",
+                   crop="full", mark=False)
     options = pipeline_options(widgets)
     assert options == dict(gaze=None, distance=None, emotion=None, emotion_strength=1.5,
                            head_motion=0.0, blink_rate=20.0, lip_reading=0.5, lip_words=False,
@@ -322,6 +322,7 @@ def test_pipeline_options_map_auto_and_from_voice_to_none():
                                   "emotion": "happy"})
     assert (commanded["gaze"], commanded["distance"], commanded["emotion"]) == (
         (10.0, 5.0), 0.1, "happy")
+    assert pipeline_options({**widgets, "lip_lookahead_auto": True})["lip_lookahead"] is None
 
 
 def test_app_binds_localhost_and_takes_the_port_from_env_or_flag(monkeypatch):

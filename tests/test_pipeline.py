@@ -216,13 +216,17 @@ def test_mark_only_touches_its_corner(pipe, speech, clip):
 
 def test_stream_with_hop_w_equals_the_offline_clip_read_without_words(pipe, speech, clip):
     """A stream's lips come from phones alone (words are final only after their
-    utterance), so it equals the offline clip read the same way, and not the default one."""
+    utterance) heard STREAM_LIP_LOOKAHEAD frames ahead, so it equals the offline clip read
+    the same way, and not the default one (words, and the whole clip heard)."""
+    from vasa_core.settings import STREAM_LIP_LOOKAHEAD
+
     window = pipe.model.config.window
     chunks = [speech[0][i:i + 3000] for i in range(0, len(speech[0]), 3000)]
     streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, size=SIZE, seed=3,
                                 steps=DEFAULT_STEPS))  # streaming defaults to fewer
     assert {len(batch) for batch in streamed} == {1}  # each frame as soon as it is drawn
-    phones_only = pipe(PORTRAIT, speech, size=SIZE, seed=3, lip_words=False)
+    phones_only = pipe(PORTRAIT, speech, size=SIZE, seed=3, lip_words=False,
+                       lip_lookahead=STREAM_LIP_LOOKAHEAD)
     np.testing.assert_array_equal(np.concatenate(streamed), phones_only.frames)
     assert not np.array_equal(phones_only.frames, clip.frames)
 
@@ -242,6 +246,14 @@ def test_lip_lookahead_is_heard_alike_offline_and_streamed(pipe, speech):
     far, near = (pipe.motion(speech, seed=3, lip_words=False, lip_lookahead=k).values[:, lips]
                  for k in (4, 1))
     assert np.abs(far[:window] - near[:window]).max() > 1e-3
+    # by default a stream hears one frame ahead, offline the reader hears the whole clip
+    from vasa_core.pipeline import _lip_reader
+    from vasa_core.settings import DEFAULTS, STREAM_LIP_LOOKAHEAD
+
+    assert _lip_reader(DEFAULTS).lookahead == STREAM_LIP_LOOKAHEAD
+    assert _lip_reader(DEFAULTS, speech[0]).lookahead >= len(speech[0]) / 640
+    default = pipe.motion(speech, seed=3, lip_words=False).values[:, lips]
+    assert np.abs(default[:window] - near[:window]).max() > 1e-3
 
 
 def test_stream_warms_up_without_reading_the_callers_audio(pipe, speech):

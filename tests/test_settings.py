@@ -29,7 +29,7 @@ def other_value(name: str):
         return spec.ui_choices[0]
     if default is None:
         low, high, _ = spec.ui[0]
-        return float(low + (high - low) / 4)
+        return (int if kind is int else float)(low + (high - low) / 4)
     if spec.high is not None:
         return kind(spec.low + (spec.high - spec.low) / 2) if kind is float \
             else kind((spec.low + spec.high) // 2)

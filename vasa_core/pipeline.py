@@ -44,11 +44,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .grid import FPS, SAMPLE_RATE
+from .grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME
 from .latent import Motion
 from .notices import (ContinuedEdgeWarning, FilledBeyondWarning, Notice,  # noqa: F401
                       ScaledPhotoWarning, notices, warn_continued, warn_filled, warn_scaled)
-from .settings import DEFAULTS, STREAM_STEPS, Settings, describe, signature
+from .settings import (DEFAULTS, STREAM_LIP_LOOKAHEAD, STREAM_STEPS, Settings, describe,
+                       signature)
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "vasa-motion-s"
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
@@ -468,7 +469,10 @@ def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words=None):
         return None
     from .motion.lips import LipReader
 
-    reader = LipReader(int(settings.lip_lookahead), None if words is None else words.result())
+    lookahead = settings.lip_lookahead
+    if lookahead is None:  # offline the whole clip is there to hear; a stream waits for it
+        lookahead = STREAM_LIP_LOOKAHEAD if wave is None else len(wave) // SAMPLES_PER_FRAME + 1
+    reader = LipReader(int(lookahead), None if words is None else words.result())
     if wave is not None:
         reader.push(wave)
     return reader

@@ -27,6 +27,9 @@ EMOTIONS: tuple[str, ...] = (
 )
 MAX_BLINK_RATE = 60.0  # blinks per minute (a blink is ~0.3 s; faster reads as a tic)
 MAX_LIP_LOOKAHEAD = 25  # frames (1 s)
+# A stream's default look-ahead (40 ms); offline the reader hears the whole clip, since a
+# file has no latency to save (docs/experiments.md, "Lip look-ahead offline").
+STREAM_LIP_LOOKAHEAD = 1
 STREAM_STEPS = 4  # `stream`'s default steps: the most that keeps a 2-frame window within
 # real time on a 2-core CPU (benchmarks/streaming.py)
 
@@ -102,9 +105,10 @@ class Settings:
     lip_words: bool = control(
         True, help="the lip reader also hears English words (offline; a stream hears "
                    "phones only)", label=("Lip reader hears words",), stream=False)
-    lip_lookahead: int = control(
-        1, help="frames of audio the lip reader hears past each window; streamed, each adds "
-                "40 ms of latency and brings the lips closer to their sound", low=0,
+    lip_lookahead: int | None = control(
+        None, help="frames of audio the lip reader hears past each window; streamed, each "
+                   "adds 40 ms of latency and brings the lips closer to their sound",
+        auto=f"the whole clip offline, {STREAM_LIP_LOOKAHEAD} frame streamed", low=0,
         high=MAX_LIP_LOOKAHEAD, ui=((0, 8, 1),), label=("Lip look-ahead (frames)",),
         metavar="N", advanced=True)
     cfg_audio: float = control(

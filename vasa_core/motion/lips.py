@@ -28,8 +28,8 @@ a few frames after hearing it, so a mouth read in short streaming windows lags t
 unless the reader hears a few frames past the window; in long offline windows it does not
 (measured on synthetic speech with exact phoneme times: docs/experiments.md, "Lip reading:
 summary as shipped"). Each frame of look-ahead adds 40 ms (one frame) to a stream's
-latency (the `lip_lookahead` control, default 1; how late a stream's lips come at each
-setting: the model card, "Results").
+latency (the `lip_lookahead` control, 1 by default for a stream; offline the reader hears
+the whole clip; how late a stream's lips come at each setting: the model card, "Results").
 """
 from __future__ import annotations
 
