@@ -37,7 +37,7 @@ import torch
 from vasa_core.audio import SAMPLE_RATE, load_audio
 from vasa_core.audio.features import LOOKAHEAD_SAMPLES
 from vasa_core.io.examples import example_portrait_path
-from vasa_core.settings import DEFAULTS, STREAM_LIP_LOOKAHEAD
+from vasa_core.settings import STREAM_LIP_LOOKAHEAD
 from vasa_core.pipeline import (FPS, STREAM_HOP, STREAM_STEPS,
                                 TalkingFacePipeline)
 

@@ -87,7 +87,8 @@ def request(**changes) -> dict:
                 source="text", consent=True, gaze_auto=True, gaze_yaw=0, gaze_pitch=0,
                 distance_auto=True, distance=0, emotion=FROM_VOICE, emotion_strength=1,
                 head_motion=1, blink_rate=15, lip_reading=1, lip_words=True,
-                lip_lookahead_auto=True, lip_lookahead=1, cfg_audio=0.5, cfg_control=0.5, steps=2, seed=0, size=SIZE, crop="face", mark=True)
+                lip_lookahead_auto=True, lip_lookahead=1, cfg_audio=0.5, cfg_control=0.5,
+                steps=2, seed=0, size=SIZE, crop="face", mark=True)
     return {**args, **changes}
 
 
