@@ -186,7 +186,8 @@ def payload(portrait=None, audio=None, source="text") -> list:
     """The endpoint's inputs in order: the request's six, then the controls' widgets in
     the table's order (settings.Settings; lip_words after lip_reading)."""
     return [portrait, audio, "Hello there.", "en", source, True, True, 0, 0, True, 0,
-            "from the voice", 1, 1, 15, 1, True, 1, 0.5, 0.5, 2, 0, 256, "face", 1.0, 1080, True]
+            "from the voice", 1, 1, 15, 1, True, True, 1, 0.5, 0.5, 2, 0, 256, "face", 1.0, 1080,
+            True]
 
 
 @pytest.mark.parametrize("target", forbidden_targets() + ["../../../../etc/passwd"])
