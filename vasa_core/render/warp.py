@@ -72,11 +72,16 @@ class Warp:
         self.mesh: np.ndarray | None = None
         self.regions: tuple[FineRegion, ...] = ()
         self.surface = np.zeros((0, 3), np.int64)  # triangles of the face surface
+        self._surface_source = np.zeros((0, 3, 2))  # ... their corners (K, 3, 2) px
+        self._surface_area = np.zeros(0)  # ... and signed areas (K,), nonzero
 
     def add_surface(self, n_mesh: int) -> None:
         """Hide what the face surface covers: the triangles among the first `n_mesh`
         control points (the face mesh) are rasterised on the coarse grid far to near."""
         self.surface = self.triangles[(self.triangles < n_mesh).all(1)]
+        self._surface_source = self.source[self.surface]
+        area = _area(self._surface_source)
+        self._surface_area = np.where(np.abs(area) > 1e-9, area, 1e-9)
 
     def add_regions(self, mesh: np.ndarray, groups, margin_px) -> None:
         """Solve at 1 px around each landmark group in `groups`, padded by the matching
@@ -110,8 +115,8 @@ class Warp:
         its own area (the far cheek uncovered by a turn, a sliver of photo) keeps the
         smoother fixed point, as does one turned away (its area's sign flipped)."""
         g, s, tris = self.grid, self.grid / self.size, self.surface
-        src, tgt = self.source[tris], moved[tris]
-        ratio = _area(tgt) / np.where(np.abs(_area(src)) > 1e-9, _area(src), 1e-9)
+        src, tgt = self._surface_source, moved[tris]
+        ratio = _area(tgt) / self._surface_area
         folding = ratio < FOLDING
         if not folding.any():
             return  # nothing folds: the fixed point is already the inverse
