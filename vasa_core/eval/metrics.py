@@ -35,7 +35,9 @@ from ..latent import Motion
 MAX_LAG = 5  # frames (200 ms) searched for the AV offset
 BLINK_ON, BLINK_OFF = 0.5, 0.3
 EAR_ON, EAR_OFF = 0.65, 0.85  # of the clip's median eye aspect ratio: shut, open again
-EYES = ((159, 145, 33, 133), (386, 374, 263, 362))  # (upper lid, lower lid, corners) each
+# per eye (right, left): (upper lid middle, lower lid middle, outer corner, inner corner)
+EYES = tuple((int(up[4]), int(lo[4]), int(up[0]), int(up[-1]))
+             for up, lo in (T.lid_pairs("right"), T.lid_pairs("left")))
 _UPPER, _LOWER = T.LIPS_INNER_UPPER[4:7], T.LIPS_INNER_LOWER[4:7]
 
 
