@@ -56,30 +56,23 @@ def _bands(shape: tuple[int, int], face_box) -> tuple[int, int, int, int]:
     return top, bottom, left, right
 
 
-def _beyond(shape, box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For the window `box` (x0, y0, width, height) px of a photo of (H, W) `shape`:
-    (distance px beyond the photo, px above its top, px past its left or right), each
-    (height, width) float32, 0 inside."""
+def _beyond(shape, box, bands) -> tuple[np.ndarray, ...]:
+    """For the window `box` (x0, y0, width, height) px of a photo of (H, W) `shape`, each
+    (height, width) float32 and 0 inside: the distance px beyond the photo, the px above
+    its top, the px past its left or right, and the depth of the band (`_bands`) folded
+    out to each pixel (the thinner one at a corner; inf inside)."""
     h, w = shape
     x0, y0, bw, bh = box
+    top, bottom, left, right = bands
     xs = np.arange(x0, x0 + bw, dtype=np.float32)[None, :]
     ys = np.arange(y0, y0 + bh, dtype=np.float32)[:, None]
     dx = np.maximum(np.maximum(-xs, xs - (w - 1)), 0.0)
     dy = np.maximum(np.maximum(-ys, ys - (h - 1)), 0.0)
-    above = np.broadcast_to(np.maximum(-ys, 0.0), (bh, bw))
-    return np.hypot(dx, dy), above, np.broadcast_to(dx, (bh, bw))
-
-
-def _depths(shape, box, bands) -> np.ndarray:
-    """(height, width) float32 px: the depth of the band folded out to each pixel of the
-    window `box` beyond a photo of (H, W) `shape` (the thinner one at a corner)."""
-    h, w = shape
-    x0, y0, bw, bh = box
-    top, bottom, left, right = bands
-    xs, ys = np.arange(x0, x0 + bw), np.arange(y0, y0 + bh)
-    across = np.where(xs < 0, left, np.where(xs >= w, right, np.inf))[None, :]
-    down = np.where(ys < 0, top, np.where(ys >= h, bottom, np.inf))[:, None]
-    return np.minimum(across, down).astype(np.float32)
+    across = np.where(xs < 0, left, np.where(xs >= w, right, np.inf))
+    down = np.where(ys < 0, top, np.where(ys >= h, bottom, np.inf))
+    full = (bh, bw)
+    return (np.hypot(dx, dy), np.broadcast_to(np.maximum(-ys, 0.0), full),
+            np.broadcast_to(dx, full), np.minimum(across, down).astype(np.float32))
 
 
 def _spread(array: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
@@ -153,13 +146,12 @@ def continued(image: np.ndarray, mask: np.ndarray, background: np.ndarray,
         return image_in, mask_in, plate_in
     face_w, face_h = face_box[2] - face_box[0], face_box[3] - face_box[1]
     reach, sigma = max(1.0, REACH * face_h), SPREAD * face_w
-    distance, above, aside = _beyond((h, w), (x0, y0, bw, bh))
+    distance, above, aside, depth = _beyond((h, w), (x0, y0, bw, bh), bands)
     ys = np.arange(y0, y0 + bh, dtype=np.float32)[:, None]
     shoulders = _smooth((ys - face_box[3]) / reach)  # 0 beside the head, 1 below the chin
     hair_ends = _smooth(1.0 - aside / reach) * (1.0 - shoulders) + shoulders
     fade = _smooth(1.0 - above / reach) * hair_ends
     inside = (distance == 0).astype(np.float32)
-    depth = _depths((h, w), (x0, y0, bw, bh), bands)
     # the person's colours spread from the person's own pixels, not the background's
     # and the silhouette keeps its shape (a narrower spread)
     plate, person, alpha = (_filled(x, weight, distance, depth, reach, s) for x, weight, s
