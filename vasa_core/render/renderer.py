@@ -80,7 +80,7 @@ class Renderer:
             raise ValueError(f"zoom must be a finite number > 0, got {zoom}")
         out_size = int(size) if crop == "face" else None
         self.canvas = face_canvas(latent, out_size, margin, zoom if crop == "face" else 1.0)
-        self.zoom, self._window = self._camera(out_size, margin, zoom)
+        self._window = self._full_window(zoom) if crop == "full" else None
         self.size = self.canvas.size
         self.geometry = HeadGeometry(latent, self.canvas, device)
         self.warp = Warp(self.geometry.source, self.size, max(16, self.size // GRID_DIVISOR))
@@ -98,15 +98,12 @@ class Renderer:
         """(height, width) of the frames `render` returns."""
         return (self.size, self.size) if self.crop == "face" else tuple(self.latent.size)
 
-    def _camera(self, out_size: int | None, margin: float, zoom: float):
-        """(zoom reached, full-image window or None): a face crop's zoom is the narrowing
-        of its square against the unzoomed one; a full image is zoomed after pasting."""
-        if self.crop == "face":
-            return face_canvas(self.latent, out_size, margin).side / self.canvas.side, None
+    def _full_window(self, zoom: float) -> tuple[int, int, int, int]:
+        """The window (x0, y0, width, height) px of the photo a full image shows through a
+        camera `zoom` times nearer, centred on the face (a face crop zooms its canvas
+        instead, `face_canvas`)."""
         x0, y0, x1, y1 = self.latent.face_box
-        centre = ((x0 + x1) / 2, (y0 + y1) / 2)
-        window = zoom_window(tuple(self.latent.size), centre, zoom)
-        return self.latent.size[1] / window[2], window
+        return zoom_window(tuple(self.latent.size), ((x0 + x1) / 2, (y0 + y1) / 2), zoom)
 
     @property
     def filled(self) -> float:
