@@ -18,6 +18,8 @@ from ..latent import FaceLatent
 
 EYES = (("left", T.LEFT_IRIS), ("right", T.RIGHT_IRIS))
 # The mesh ring just above each upper lid (outer -> inner): lid skin, above the lashes.
+LASH_WIDTH = 0.010  # the closed lash line's width, in face widths
+LASH_SHADE = 0.1  # ... and the share of the skin's brightness it keeps
 LID_SKIN = {"left": (467, 260, 259, 257, 258, 286, 414), "right": (247, 30, 29, 27, 28, 56, 190)}
 
 
@@ -195,13 +197,15 @@ class EyeRenderer:
         return np.clip(grain, -25.0, 25.0)
 
     def _lashes(self, eye: _Eye, frame, target) -> None:
-        """A soft dark line along the lid seam as the eye closes beyond the portrait's own."""
-        strength = self._closure(eye, target) * 0.9
+        """A thin dark line along the lid seam as the eye closes beyond the portrait's own:
+        the lashes of both lids, laid together. Thin (LASH_WIDTH) and nearly black
+        (LASH_SHADE): a softer, wider line reads to MediaPipe as the slit of an open eye."""
+        strength = self._closure(eye, target)
         if strength <= 0.0:
             return
         seam = 0.6 * target[eye.up] + 0.4 * target[eye.lo]
         layer = np.zeros(frame.shape[:2], np.uint8)
-        thick = max(1, int(round(0.016 * self.face_px)))
+        thick = max(1, int(round(LASH_WIDTH * self.face_px)))
         cv2.polylines(layer, [(seam * 16).round().astype(np.int32)], False, 255, thick,
                       cv2.LINE_AA, shift=4)
         x0, y0 = np.maximum(np.floor(seam.min(0)).astype(int) - 3 * thick, 0)
@@ -209,7 +213,7 @@ class EyeRenderer:
         a = cv2.GaussianBlur(layer[y0:y1, x0:x1].astype(np.float32) / 255.0, (0, 0),
                              0.6 * thick)[..., None] * strength
         box = frame[y0:y1, x0:x1].astype(np.float32)
-        frame[y0:y1, x0:x1] = (box * (1 - a) + 0.2 * box * a).round().astype(np.uint8)
+        frame[y0:y1, x0:x1] = (box * (1 - a) + LASH_SHADE * box * a).round().astype(np.uint8)
 
 
 def _lid_skin(image: np.ndarray, ring: np.ndarray, lid: np.ndarray) -> np.ndarray:

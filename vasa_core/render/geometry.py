@@ -20,7 +20,7 @@ from matplotlib.path import Path as MplPath
 
 from ..face.basis import expression_basis, gaze_offsets
 from ..face.fit import transform_from_pose
-from ..face.topology import FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER
+from ..face.topology import FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER, lid_pairs
 from ..latent import (AFFECT, EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE,
                       FaceLatent)
 
@@ -118,7 +118,7 @@ class HeadGeometry:
         # float64: the batched einsums then round the same whatever the batch size, so a
         # frame does not depend on its batch (float32 GEMM blocking varies with B).
         t = lambda a: torch.as_tensor(np.asarray(a, np.float64), device=device)
-        self._identity, self._basis = t(latent.identity), t(expression_basis())
+        self._identity, self._basis = t(latent.identity), t(self._closing_basis())
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
         self._rest, self._gain, self._ceiling = self._stretch()
@@ -165,7 +165,8 @@ class HeadGeometry:
         return (px - origin) * c.scale
 
     def _blink_gains(self) -> list[tuple[int, float, float]]:
-        """Per eye: (blink index, the portrait's blink b0, gain k) for `_personalise`.
+        """Per eye, left then right: (blink index, the portrait's blink b0, gain k) for
+        `_personalise`.
 
         The basis closes a canonical-sized eye; real eyes are narrower or wider. Above the
         portrait's own b0 the blink coefficient is stretched so that 1.0 closes *this*
@@ -173,13 +174,33 @@ class HeadGeometry:
         """
         basis, obs = expression_basis(), self._shape_np(self.latent.expression0, self.latent.gaze0)
         out = []
-        for side, (up, lo) in (("Left", (386, 374)), ("Right", (159, 145))):
-            k = EXPRESSION_NAMES.index(f"eyeBlink{side}")
+        for side in ("left", "right"):
+            up, lo = (int(a[len(a) // 2]) for a in lid_pairs(side))  # the lids' middles
+            k = EXPRESSION_NAMES.index(f"eyeBlink{side.title()}")
             closure = float(basis[k, up, 1] - basis[k, lo, 1])
             b0 = float(self.latent.expression0[k])
             gap = float(obs[lo, 1] - obs[up, 1])
             out.append((k, b0, max(gap, 0.0) / max((1.0 - b0) * closure, 1e-6)))
         return out
+
+    def _closing_basis(self) -> np.ndarray:
+        """(K, V, 3) the expression basis with each blink row's upper lid closing onto
+        this face's own lower lid, point onto partner point.
+
+        The basis closes a lid straight down; on a face whose lid points do not sit above
+        their partners (a slanted or hooded eye, a turned head), that leaves the lids
+        sheared past each other, an eye that still reads partly open. Within the stretched
+        blink (`_blink_gains`: b0 + k (1 - b0) at blink 1), the upper margin travels the
+        whole way to its partner on the lower lid."""
+        basis = expression_basis().copy()
+        obs = self._shape_np(self.latent.expression0, self.latent.gaze0)
+        for side, (k, b0, gain) in zip(("left", "right"), self._blink_gains()):
+            reach = gain * (1.0 - b0)
+            if reach < 1e-3:  # an eye the portrait already shows shut
+                continue
+            up, lo = (list(a[1:-1]) for a in lid_pairs(side))  # the corners stay put
+            basis[k, up, :2] = basis[k, lo, :2] + (obs[lo, :2] - obs[up, :2]) / reach
+        return basis
 
     def _jaw_gain(self) -> tuple[int, float, float]:
         """(jawOpen index, the portrait's jawOpen b0, gain k) for `_personalise`: above b0
