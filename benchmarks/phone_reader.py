@@ -61,6 +61,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import resample_poly
 
+from vasa_core.eval.phones import MOUTH_CLASSES
 from vasa_core.grid import FPS, SAMPLE_RATE, num_frames
 from vasa_core.motion.lips import viseme_segments as arpabet_segments
 from vasa_core.teacher.coarticulation import mouth_track
@@ -125,11 +126,7 @@ PAD_S = 0.3
 # --- classes -------------------------------------------------------------------------
 
 # Six mouth classes for the coarse score: what the lips visibly do.
-COARSE: dict[str, str] = {
-    "sil": "sil", "PP": "closed", "FF": "labiodental", "O": "rounded", "U": "rounded",
-    "AA": "open", "E": "open",
-    **dict.fromkeys(["I", "TH", "DD", "KK", "CH", "SS", "NN", "RR", "neutral"], "other"),
-}
+COARSE = MOUTH_CLASSES  # the six mouth classes (vasa_core.eval.phones)
 
 # hama's IPA tokens -> ARPAbet phones of motion.lips.ARPABET (a tuple shares the token's
 # time evenly). Each vowel is given the ARPAbet phone whose teacher class is the class the
