@@ -124,6 +124,33 @@ def test_evaluate_video_end_to_end(tmp_path):
     assert summary["mean_r"] == pytest.approx(report["r"]) and len(report["r_by_lag"]) == 11
 
 
+def test_evaluate_video_streamed(tmp_path):
+    """The same clip fed to the stream in 40 ms chunks: the streamed frames are measured
+    like the offline ones (one per real frame, lip sync against the real mouth), and the
+    figures only a whole motion gives are None, not made up."""
+    video = shared_assets_dir() / "videos" / "edtalk_pose_source2.mp4" \
+        if shared_assets_dir() else None
+    if video is None or not video.is_file():
+        pytest.skip("shared assets absent")
+    from tiny_checkpoint import save_tiny_checkpoint
+    from vasa_core.pipeline import TalkingFacePipeline
+
+    pipe = TalkingFacePipeline.from_pretrained(save_tiny_checkpoint(tmp_path / "ckpt"))
+    report = ev.evaluate_video(pipe, video, PATH, max_seconds=2.0, references=False,
+                               stream=True, size=256)
+    assert report["streamed"] and report["frames"] == round(report["seconds"] * 25)
+    assert -1 <= report["r"] <= 1 and len(report["r_by_lag"]) == 11
+    assert report["dP_generated"] > 0 and report["blinks_per_min_pixels"] >= 0
+    assert report["dP_generated_motion"] is None and report["join_jitter"] is None
+
+
+def test_cli_eval_stream_needs_videos(capsys):
+    from vasa_core.cli import main
+
+    assert main(["eval", "--stream", "--audio", "x.wav"]) == 2
+    assert "--stream measures streamed videos" in capsys.readouterr().err
+
+
 def test_drive_renders_a_foreign_motion_on_the_portrait(tmp_path):
     from tiny_checkpoint import save_tiny_checkpoint
     from vasa_core.pipeline import TalkingFacePipeline

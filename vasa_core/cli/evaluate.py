@@ -29,6 +29,9 @@ def add_eval(commands) -> None:
     p.add_argument("--checkpoint", type=Path, metavar="DIR", help="motion checkpoint")
     p.add_argument("--seconds", type=float, default=None,
                    help="at most this much of each clip (default: 30; 4 with --controls)")
+    p.add_argument("--stream", action="store_true",
+                   help="with --videos: feed each clip's audio to the stream in 40 ms chunks "
+                        "and measure the streamed frames")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=_eval)
 
@@ -42,6 +45,8 @@ def _eval(args: argparse.Namespace) -> int:
         raise ValueError("--controls needs --audio PATH (the speech that drives every command)")
     if args.controls and args.videos is not None:
         raise ValueError("--controls and --videos are separate runs; give one of them")
+    if args.stream and args.videos is None:
+        raise ValueError("--stream measures streamed videos; give --videos DIR")
     if args.videos is None and not args.audio:
         raise ValueError("give --videos DIR, --audio PATH ... or --controls --audio PATH")
     videos = []
@@ -57,7 +62,8 @@ def _eval(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
         return 0
     seconds = args.seconds or 30.0
-    reports = [evaluate_video(pipe, v, portrait, seed=args.seed, max_seconds=seconds)
+    reports = [evaluate_video(pipe, v, portrait, seed=args.seed, max_seconds=seconds,
+                              references=not args.stream, stream=args.stream)
                for v in videos]
     summary = summarize_videos(reports) if reports else None
     reports += [evaluate_speech(pipe, a, portrait, seed=args.seed, max_seconds=seconds)

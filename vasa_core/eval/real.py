@@ -21,19 +21,26 @@ from pathlib import Path
 import numpy as np
 
 from ..face.analyze import motion_from_fits
+from ..grid import FPS
 from .metrics import (blink_rate, blinks_on_pixels, delta_p, join_jitter, lip_sync, log_energy,
                       mouth_opening, opening_from_fits, pooled_offset, resample, track)
 from .phones import teacher_opening
 
 
+STREAM_CHUNK_S = 0.04  # a streamed clip's audio arrives in chunks of one frame
+
+
 def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
-                   max_seconds: float = 30.0, references: bool = True, **options) -> dict:
+                   max_seconds: float = 30.0, references: bool = True, stream: bool = False,
+                   **options) -> dict:
     """Drive `portrait` with the audio of a real talking `video` and compare (module doc);
     `options`: the pipeline's controls (settings.Settings), defaults where not given.
     Returns lip sync (r, offset, r_lag0); dP of both as the analyzer reads them (its
     per-frame jitter adds to both alike) and of the generated motion itself; blinks per
     minute of the generated motion, of its frames re-read and of the real video's
-    reading; join jitter; and, with `references`, the four reference r's."""
+    reading; join jitter; and, with `references`, the four reference r's. `stream`: the
+    audio is fed to `pipe.stream` in STREAM_CHUNK_S chunks, as a microphone would, and
+    the streamed frames are measured (no motion comes back: its own figures are None)."""
     from ..audio import SAMPLE_RATE, load_audio
     from ..io.media import read_video
 
@@ -42,21 +49,36 @@ def evaluate_video(pipe, video: str | Path, portrait, seed: int = 0,
     real_open = resample(opening_from_fits(fits), fps)
     real_motion = motion_from_fits(fits, fps)
     audio = load_audio(video)[: int(len(frames) / fps * SAMPLE_RATE)]
-    out = pipe(portrait, (audio, SAMPLE_RATE), seed=seed, mark=False, **options)
-    gen_fits = track(out.frames)  # the generated frames are measured like the real ones
-    gen_motion = motion_from_fits(gen_fits, out.fps)
+    generated, motion = _generate(pipe, portrait, audio, seed, stream, options)
+    gen_fits = track(generated)  # the generated frames are measured like the real ones
+    gen_motion = motion_from_fits(gen_fits, FPS)
     report = {"video": Path(video).name, "seconds": round(len(frames) / fps, 2),
-              "frames": len(real_open),
+              "frames": len(real_open), "streamed": stream,
               **lip_sync(opening_from_fits(gen_fits), real_open),
               "dP_generated": delta_p(gen_motion), "dP_real": delta_p(real_motion),
-              "dP_generated_motion": delta_p(out.motion),
-              "blinks_per_min_generated": blink_rate(out.motion),
-              "blinks_per_min_pixels": blinks_on_pixels(gen_fits, out.fps),
+              "dP_generated_motion": None if motion is None else delta_p(motion),
+              "blinks_per_min_generated": None if motion is None else blink_rate(motion),
+              "blinks_per_min_pixels": blinks_on_pixels(gen_fits, FPS),
               "blinks_per_min_real": blinks_on_pixels(fits, fps),
-              "join_jitter": join_jitter(out.motion, pipe.model.config.window)}
+              "join_jitter": (None if motion is None
+                              else join_jitter(motion, pipe.model.config.window))}
     if references:
         report.update(reference_r(pipe, frames, fps, real_open, real_motion, audio, portrait))
     return report
+
+
+def _generate(pipe, portrait, audio: np.ndarray, seed: int, stream: bool, options: dict):
+    """(frames (T, H, W, 3), motion or None) of `portrait` driven by 16 kHz `audio`, whole
+    or streamed in STREAM_CHUNK_S chunks (a stream gives frames only)."""
+    from ..audio import SAMPLE_RATE
+
+    if not stream:
+        out = pipe(portrait, (audio, SAMPLE_RATE), seed=seed, mark=False, **options)
+        return out.frames, out.motion
+    step = int(STREAM_CHUNK_S * SAMPLE_RATE)
+    chunks = (audio[i:i + step] for i in range(0, len(audio), step))
+    return np.concatenate(list(pipe.stream(portrait, chunks, seed=seed, mark=False,
+                                           **options))), None
 
 
 def reference_r(pipe, frames: np.ndarray, fps: float, real_open: np.ndarray, real_motion,
