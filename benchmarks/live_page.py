@@ -27,6 +27,10 @@ from PIL import Image
 from vasa_core.io.examples import example_portrait_path
 
 REPO = Path(__file__).resolve().parents[1]
+# Chromium's flags here and in tests/test_browser.py. No GPU process: in containers
+# without one, a page can wait on it forever (Playwright issue 4761: new_page never
+# returns); /dev/shm in a container may be 64 MB, too small for a renderer's buffers.
+CHROMIUM_ARGS = ["--disable-gpu", "--disable-dev-shm-usage"]
 TEXT = ("This is a test of the live player. The face should speak in time with the sound, "
         "without stopping, from the first picture to the very last one, for about ten "
         "seconds or so.")
@@ -114,7 +118,8 @@ def main(argv: list[str] | None = None) -> None:
         app = serve(port, log)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"))
+            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
+                                                 args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/")
             print("| photo | run | first picture | stalls | played / clip | CPU s app / "

@@ -14,21 +14,24 @@ to the page.
 """
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 import soundfile as sf
 
-from benchmarks.live_page import TEXT as LIVE_TEXT, WATCH as WATCH_LIVE
+from benchmarks.live_page import CHROMIUM_ARGS, TEXT as LIVE_TEXT, WATCH as WATCH_LIVE
 from vasa_core.io.examples import example_portrait_path, shared_assets_dir, shared_portraits
 
 sync_api = pytest.importorskip(
@@ -40,6 +43,7 @@ SHOTS = REPO / "outputs" / "browser"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 SERVER_START_S = 240  # loading torch, mediapipe and the checkpoint on a busy 2-core machine
 GENERATE_S = 180
+HANG_S = GENERATE_S + 120  # a test still running after this has hung (see Watchdog)
 SPEECH_SECONDS = 2.0
 TITLE = "vasa_core talking portrait"
 # Live (issue 26): about 10 s of eSpeak speech (benchmarks/live_page.py's text and event
@@ -71,6 +75,54 @@ def free_port() -> int:
 
 def _log_tail(path: Path, chars: int = 3000) -> str:
     return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
+
+
+class Watchdog:
+    """Kills Playwright's driver and Chromium (children of this process) when a test runs
+    past its deadline. A browser can hang where Playwright has no timeout (starting its
+    driver, opening a page; once in CI the first test here never returned and held the
+    run for 90 minutes); killed, the waiting call fails with "connection closed", the
+    test fails, and the rest of the suite runs."""
+
+    def __init__(self) -> None:
+        self.deadline, self.fired = math.inf, False
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def arm(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            if time.monotonic() > self.deadline:
+                self.fired, self.deadline = True, math.inf
+                for child in psutil.Process().children(recursive=True):
+                    try:
+                        if child.name().startswith(("node", "chrom")):
+                            child.kill()
+                    except psutil.Error:
+                        pass
+
+
+@pytest.fixture(scope="module", autouse=True)
+def watchdog():
+    """Armed for the server's start and the browser's launch, then per test (below)."""
+    dog = Watchdog()
+    dog.arm(SERVER_START_S + HANG_S)
+    yield dog
+    dog.stop()
+
+
+@pytest.fixture(autouse=True)
+def deadline(watchdog, request):
+    watchdog.arm(HANG_S)
+    yield
+    if watchdog.fired:
+        pytest.fail(f"the browser hung: {request.node.name} ran past {HANG_S} s and "
+                    "Chromium was killed")
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +175,8 @@ def server(tmp_path_factory):
 def browser():
     shutil.rmtree(SHOTS, ignore_errors=True)  # only this run's screenshots
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
