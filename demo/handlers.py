@@ -43,6 +43,12 @@ CHUNK_SAMPLES = SAMPLE_RATE // 50  # live mode feeds the pipeline 20 ms at a tim
 # is still being spoken; the app's speech is recorded, so windows of 8 (320 ms) cost a
 # third less per frame for ~30 ms more before the first one (benchmarks/RESULTS.md).
 LIVE_HOP = 8
+# The lip reader's look-ahead in live mode when left on auto. A live voice can only be
+# heard as it comes (1 frame, the pipeline's stream default), but the app's speech is
+# recorded, so the reader hears a window's length ahead: the mouth follows its sound
+# about as well as with 1 s, and the first picture comes about as soon as with 1 frame
+# (benchmarks/RESULTS.md).
+LIVE_LIP_LOOKAHEAD = LIVE_HOP
 KEEP_SECONDS = 3600.0
 FROM_VOICE = table()["emotion"][1].auto  # the emotion choice that means emotion=None
 SPEECH_FROM_TEXT, SPEECH_FROM_AUDIO = "text", "audio"
@@ -308,13 +314,15 @@ class Demo:
              source: str, consent: bool, controls: dict) -> Iterator[tuple[str, str]]:
         """Endpoint "live": yields (URL of the growing mp4, status) as soon as the speech is
         ready, while `pipe.stream` starts on it (fed in 20 ms chunks, LIVE_HOP frames per
-        window), then the final status once every frame is drawn (holding the queue's one
+        window, the lips read LIVE_LIP_LOOKAHEAD frames ahead unless set), then the final status once every frame is drawn (holding the queue's one
         pipeline slot until then). `steps` is not passed:
         streaming samples with the pipeline's own STREAM_STEPS, the most that keeps pace
         with real time."""
         started = time.monotonic()
         options = pipeline_options(controls)
         del options["steps"]
+        if options.get("lip_lookahead") is None:
+            options["lip_lookahead"] = LIVE_LIP_LOOKAHEAD
         with readable_errors(portrait, audio):
             check_request(portrait, consent)
             wave = self._speech(audio, text, language, source)

@@ -25,8 +25,8 @@ from PIL import Image
 from scipy.io import wavfile
 
 import app as app_module  # the repository root is on pytest's pythonpath (pyproject.toml)
-from demo.handlers import (FROM_VOICE, NO_AUDIO, NO_CONSENT, NO_PORTRAIT, Demo,
-                           pipeline_options)
+from demo.handlers import (FROM_VOICE, LIVE_HOP, LIVE_LIP_LOOKAHEAD, NO_AUDIO, NO_CONSENT,
+                           NO_PORTRAIT, Demo, pipeline_options)
 from demo.ui import build_app
 from tiny_checkpoint import save_tiny_checkpoint
 from vasa_core.io.arkit_table import COLUMNS
@@ -235,6 +235,30 @@ def test_live_serves_a_growing_mp4_with_sound_once(server, client, frames_expect
     with pytest.raises(urllib.error.HTTPError) as again:
         urllib.request.urlopen(server[1] + url, timeout=30)
     assert again.value.code == 404 and b"Press Live again" in again.value.read()
+
+
+@pytest.mark.parametrize("auto, expected", [(True, LIVE_LIP_LOOKAHEAD), (False, 3)])
+def test_live_reads_the_recorded_speech_ahead(pipe, monkeypatch, auto, expected):
+    """The app's speech is recorded, so Live's lip reader, left on auto, hears
+    LIVE_LIP_LOOKAHEAD frames ahead (a live voice's 1 frame leaves the mouth late); a
+    look-ahead the user set is kept."""
+    calls, stream = [], pipe.stream
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return stream(*args, **kwargs)
+
+    monkeypatch.setattr(pipe, "stream", spy)
+    inputs = ("portrait", "audio", "text", "language", "source", "consent")
+    controls = {key: value for key, value in
+                request(lip_lookahead_auto=auto, lip_lookahead=3).items()
+                if key not in inputs}
+    statuses = [status for _, status in
+                Demo(pipe, MAX_SECONDS).live(PORTRAIT, None, TEXT, "en", "text", True,
+                                             controls)]
+    assert statuses[-1].startswith("Streamed"), statuses
+    assert [(c["lip_lookahead"], c["hop"]) for c in calls] == [(expected, LIVE_HOP)]
+    assert LIVE_LIP_LOOKAHEAD > 1
 
 
 def test_the_audio_widget_drives_generation_when_chosen(client, tmp_path, frames_expected):
