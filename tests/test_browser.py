@@ -90,7 +90,8 @@ class Watchdog:
         threading.Thread(target=self._watch, daemon=True).start()
 
     def arm(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
+        """A new deadline, `seconds` from now; `fired` then says whether it passed."""
+        self.deadline, self.fired = time.monotonic() + seconds, False
 
     def stop(self) -> None:
         self._stop.set()
@@ -423,3 +424,34 @@ def test_live_plays_in_the_page_at_once_and_without_stalls(page, photo, big_phot
     assert stalls <= MAX_STALLS, events
     assert abs(played - result["duration"]) <= PLAY_TOLERANCE * result["duration"], events
     assert toast_texts(page) == []
+
+
+HUNG_PAGE = """
+import sys, time
+sys.path[:0] = [{tests!r}, {repo!r}]
+import test_browser as tb
+with tb.sync_api.sync_playwright() as playwright:
+    browser = playwright.chromium.launch(executable_path=tb.CHROMIUM, headless=True,
+                                         args=tb.CHROMIUM_ARGS)
+    page = browser.new_page()
+    dog, started = tb.Watchdog(), time.monotonic()
+    dog.arm({deadline})
+    try:
+        page.evaluate("new Promise(() => {{}})")  # never settles; Playwright waits forever
+    except tb.sync_api.Error as error:
+        print("raised", round(time.monotonic() - started, 1), type(error).__name__)
+    print("fired", dog.fired)
+"""
+
+
+def test_the_watchdog_ends_a_hung_page():
+    """A page call that never returns (an evaluate whose promise never settles: Playwright
+    has no timeout there) raises soon after the watchdog's deadline instead of hanging;
+    in its own process, since it kills that process's Chromium."""
+    script = HUNG_PAGE.format(tests=str(REPO / "tests"), repo=str(REPO), deadline=3)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=REPO)
+    lines = done.stdout.splitlines()
+    raised = next((line.split() for line in lines if line.startswith("raised")), None)
+    assert raised is not None, done.stdout + done.stderr[-2000:]
+    assert 3 <= float(raised[1]) <= 3 + 10 and "fired True" in lines, done.stdout
