@@ -314,8 +314,9 @@ class Demo:
              source: str, consent: bool, controls: dict) -> Iterator[tuple[str, str]]:
         """Endpoint "live": yields (URL of the growing mp4, status) as soon as the speech is
         ready, while `pipe.stream` starts on it (fed in 20 ms chunks, LIVE_HOP frames per
-        window, the lips read LIVE_LIP_LOOKAHEAD frames ahead unless set), then the final status once every frame is drawn (holding the queue's one
-        pipeline slot until then). `steps` is not passed:
+        window, the lips read LIVE_LIP_LOOKAHEAD frames ahead unless set), then the final
+        status once every frame is drawn (holding the queue's one pipeline slot until
+        then). `steps` is not passed:
         streaming samples with the pipeline's own STREAM_STEPS, the most that keeps pace
         with real time."""
         started = time.monotonic()

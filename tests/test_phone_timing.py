@@ -60,7 +60,8 @@ def _read(utt: tts.Utterance):
 def readings():
     """Spoken in a fresh process: eSpeak keeps hidden state between utterances (its F0
     flutter), so in this process the audio would depend on what earlier tests said, and
-    the reading with it (ru 0.52 against 0.63 alone); a fresh process is bit-exact."""
+    the reading with it (a Russian sentence fell below R_MIN that way in the full suite);
+    a fresh process is bit-exact."""
     jobs = [(lang, text) for lang, texts in SENTENCES.items() for text in texts]
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         spoken = list(pool.map(_speak, *zip(*jobs)))
