@@ -50,6 +50,13 @@ WATCH = """() => {
 }"""
 
 
+def launch_chromium(playwright, executable: str | None = None):
+    """Headless Chromium through Playwright with CHROMIUM_ARGS: `executable`, else
+    Debian's `chromium` on PATH."""
+    return playwright.chromium.launch(executable_path=executable or shutil.which("chromium"),
+                                      headless=True, args=CHROMIUM_ARGS)
+
+
 def serve(port: int, log) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO,
                                stdout=log, stderr=subprocess.STDOUT)
@@ -118,8 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         app = serve(port, log)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
-                                                 args=CHROMIUM_ARGS)
+            browser = launch_chromium(playwright)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/")
             print("| photo | run | first picture | stalls | played / clip | CPU s app / "

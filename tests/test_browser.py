@@ -31,7 +31,8 @@ import psutil
 import pytest
 import soundfile as sf
 
-from benchmarks.live_page import CHROMIUM_ARGS, TEXT as LIVE_TEXT, WATCH as WATCH_LIVE
+from benchmarks.live_page import TEXT as LIVE_TEXT, WATCH as WATCH_LIVE
+from benchmarks.live_page import launch_chromium
 from vasa_core.io.examples import example_portrait_path, shared_assets_dir, shared_portraits
 
 sync_api = pytest.importorskip(
@@ -176,8 +177,7 @@ def server(tmp_path_factory):
 def browser():
     shutil.rmtree(SHOTS, ignore_errors=True)  # only this run's screenshots
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright, CHROMIUM)
         try:
             yield chromium
         finally:
@@ -448,8 +448,7 @@ import sys, time
 sys.path[:0] = [{tests!r}, {repo!r}]
 import test_browser as tb
 with tb.sync_api.sync_playwright() as playwright:
-    browser = playwright.chromium.launch(executable_path=tb.CHROMIUM, headless=True,
-                                         args=tb.CHROMIUM_ARGS)
+    browser = tb.launch_chromium(playwright, tb.CHROMIUM)
     page = browser.new_page()
     dog, started = tb.Watchdog(), time.monotonic()
     dog.arm({deadline})
