@@ -7,7 +7,7 @@ repeated to `--minutes`. Figures: offline, one reader over the whole clip read i
 model's 50-frame windows (s per s of audio, median of 3), and the whole clip's words
 (`audio.words.recognise_words`, what the pipeline adds offline by default; one run after
 a warm-up that loads the language model); streaming, the same clip read
-in the pipeline's 2-frame windows with its one frame of look-ahead, the wall time of each
+in the pipeline's 2-frame windows with a stream's default look-ahead, the wall time of each
 read (recognising its new audio, then the coarticulated mouth) over the first and the
 last minute, so a cost that grew with the clip would show. Prints JSON.
 """

@@ -41,13 +41,15 @@ MAX_TEXT_CHARS = LIMITS.max_text_chars
 CHUNK_SAMPLES = SAMPLE_RATE // 50  # live mode feeds the pipeline 20 ms at a time
 # Frames per motion window in live mode. The pipeline's own 2-frame hop is for a voice that
 # is still being spoken; the app's speech is recorded, so windows of 8 (320 ms) cost a
-# third less per frame for ~30 ms more before the first one (benchmarks/RESULTS.md).
+# third less per frame for ~30 ms more before the first one (benchmarks/RESULTS.md). The
+# first window is a whole one too: the stream's one-frame first window (STREAM_LEAD) buys
+# no earlier picture in the page, which buffers 0.2 s of media before playing.
 LIVE_HOP = 8
 # The lip reader's look-ahead in live mode when left on auto. A live voice can only be
-# heard as it comes (1 frame, the pipeline's stream default), but the app's speech is
+# heard as it comes (2 frames, the pipeline's stream default), but the app's speech is
 # recorded, so the reader hears a window's length ahead: the mouth follows its sound
 # about as well as with 1 s, and the first picture comes about as soon as with 1 frame
-# (benchmarks/RESULTS.md).
+# of look-ahead (benchmarks/RESULTS.md).
 LIVE_LIP_LOOKAHEAD = LIVE_HOP
 KEEP_SECONDS = 3600.0
 FROM_VOICE = table()["emotion"][1].auto  # the emotion choice that means emotion=None
@@ -328,7 +330,7 @@ class Demo:
             check_request(portrait, consent)
             wave = self._speech(audio, text, language, source)
         stream = self.streams.start(lambda: self.pipe.stream(
-            portrait, audio_chunks(wave), hop=LIVE_HOP, **options), wave)
+            portrait, audio_chunks(wave), hop=LIVE_HOP, lead=LIVE_HOP, **options), wave)
         yield stream.url, f"Streaming {len(wave) / SAMPLE_RATE:.1f} s of speech…"
         stream.wait()
         if stream.error is not None:

@@ -240,7 +240,7 @@ def test_live_serves_a_growing_mp4_with_sound_once(server, client, frames_expect
 @pytest.mark.parametrize("auto, expected", [(True, LIVE_LIP_LOOKAHEAD), (False, 3)])
 def test_live_reads_the_recorded_speech_ahead(pipe, monkeypatch, auto, expected):
     """The app's speech is recorded, so Live's lip reader, left on auto, hears
-    LIVE_LIP_LOOKAHEAD frames ahead (a live voice's 1 frame leaves the mouth late); a
+    LIVE_LIP_LOOKAHEAD frames ahead (a live voice's 2 frames leave the mouth late); a
     look-ahead the user set is kept."""
     calls, stream = [], pipe.stream
 
@@ -257,7 +257,8 @@ def test_live_reads_the_recorded_speech_ahead(pipe, monkeypatch, auto, expected)
                 Demo(pipe, MAX_SECONDS).live(PORTRAIT, None, TEXT, "en", "text", True,
                                              controls)]
     assert statuses[-1].startswith("Streamed"), statuses
-    assert [(c["lip_lookahead"], c["hop"]) for c in calls] == [(expected, LIVE_HOP)]
+    assert [(c["lip_lookahead"], c["hop"], c["lead"]) for c in calls] == [
+        (expected, LIVE_HOP, LIVE_HOP)]  # whole windows from the first
     assert LIVE_LIP_LOOKAHEAD > 1
 
 

@@ -244,13 +244,15 @@ LIP_DIMS = [MOTION_INDEX[n] for n in ("jawOpen", "mouthClose", "mouthFunnel")]
 
 class WaveLips:
     """Known lips for frames [start, stop): three slow waves in [0.1, 0.9], NaN elsewhere;
-    silent at 0.3; read `lookahead` frames ahead (they need nothing). Records each read."""
+    silent at 0.3; read `lookahead` frames ahead (they need nothing). Records each read.
+    `heard`: the frames of audio a test says have arrived (0: a stream waits for the end)."""
 
     silent = np.full(MOTION_DIM, np.nan, np.float32)
     silent[LIP_DIMS] = 0.3
 
     def __init__(self, lookahead: int = 0) -> None:
         self.lookahead = lookahead
+        self.heard = 0
         self.calls: list[tuple[int, int]] = []
 
     def __call__(self, start: int, stop: int) -> np.ndarray:
@@ -319,13 +321,86 @@ def test_a_window_waits_for_its_look_ahead():
     model, consumed = random_model(), []
     audio = np.random.default_rng(3).standard_normal((12, 4)).astype(np.float32)
 
+    lips = WaveLips(3)
+
     def arriving():
         for i in range(12):
             consumed.append(i + 1)
+            lips.heard = i + 1  # the audio of frame i, which its features follow
             yield audio[i:i + 1]
 
-    first = next(stream_motion(model, arriving(), hop=4, steps=2, lips=WaveLips(3)))
+    first = next(stream_motion(model, arriving(), hop=4, steps=2, lips=lips))
     assert first.shape == (4, MOTION_DIM) and consumed[-1] == 7
+
+
+def test_a_window_waits_for_the_lips_audio_not_for_its_features():
+    """The look-ahead is audio the lips hear: once they have it the window is sampled,
+    even when that audio has not yet completed a feature frame (an empty chunk)."""
+    model, lips, consumed = random_model(), WaveLips(2), []
+    audio = np.random.default_rng(3).standard_normal((8, 4)).astype(np.float32)
+
+    def arriving():
+        consumed.append(4)
+        yield audio[:4]  # the features of frames 0-3 ...
+        consumed.append(0)
+        lips.heard = 6  # ... then audio up to frame 6 that completes no feature frame
+        yield audio[:0]
+        consumed.append(4)
+        yield audio[4:]
+
+    first = next(stream_motion(model, arriving(), hop=4, steps=2, lips=lips))
+    assert first.shape == (4, MOTION_DIM) and consumed == [4, 0]
+
+
+@pytest.mark.parametrize("hop, lead, lookahead", [(2, 1, 2), (8, 3, 0), (5, 5, 1)])
+def test_a_short_first_window_streams_as_it_samples_offline(hop, lead, lookahead):
+    """A first window of `lead` frames, then windows of `hop`: streamed in any chunking it
+    equals the offline clip cut the same way, and differs from the clip cut evenly."""
+    model = random_model()
+    audio = np.random.default_rng(6).standard_normal((19, 4)).astype(np.float32)
+    kwargs = dict(seed=4, steps=3, lips=WaveLips(lookahead),
+                  init_motion=np.full((1, MOTION_DIM), 0.3, np.float32))
+    offline = sample_motion(model, audio, window=hop, lead=lead, **kwargs)
+    for sizes in ([1, 6, 0, 12], [19]):
+        parts = list(stream_motion(model, chunked(audio, sizes), hop=hop, lead=lead, **kwargs))
+        rest = 19 - lead
+        assert [len(p) for p in parts] == [lead] + [hop] * (rest // hop) + (
+            [rest % hop] if rest % hop else [])
+        np.testing.assert_array_equal(np.concatenate(parts), offline)
+    even = sample_motion(model, audio, window=hop, **kwargs)
+    assert np.array_equal(offline, even) == (lead == hop)
+
+
+def test_a_one_frame_lead_comes_out_after_one_frame_and_its_look_ahead():
+    model, consumed = random_model(), []
+    audio = np.random.default_rng(3).standard_normal((12, 4)).astype(np.float32)
+
+    lips = WaveLips(2)
+
+    def arriving():
+        for i in range(12):
+            consumed.append(i + 1)
+            lips.heard = i + 1
+            yield audio[i:i + 1]
+
+    stream = stream_motion(model, arriving(), hop=4, lead=1, steps=2, lips=lips)
+    first = next(stream)
+    assert first.shape == (1, MOTION_DIM) and consumed[-1] == 3  # frame 0 and 2 ahead
+    assert next(stream).shape == (4, MOTION_DIM) and consumed[-1] == 7
+
+
+@pytest.mark.parametrize("lead", [0, 5, 2.5, "1"])
+def test_a_lead_outside_the_window_is_refused(lead):
+    audio = np.zeros((6, 4), np.float32)
+    with pytest.raises(ValueError, match="lead must be an integer in \\[1, 4\\]"):
+        sample_motion(random_model(), audio, window=4, lead=lead)
+
+
+def test_lips_that_do_not_say_what_they_heard_are_refused():
+    deaf = WaveLips(1)
+    del deaf.heard
+    with pytest.raises(ValueError, match="lips.heard must say"):
+        sample_motion(random_model(), np.zeros((6, 4), np.float32), lips=deaf)
 
 
 # -- (6) checkpoints ------------------------------------------------------------------------

@@ -222,8 +222,8 @@ def test_stream_with_hop_w_equals_the_offline_clip_read_without_words(pipe, spee
 
     window = pipe.model.config.window
     chunks = [speech[0][i:i + 3000] for i in range(0, len(speech[0]), 3000)]
-    streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, size=SIZE, seed=3,
-                                steps=DEFAULT_STEPS))  # streaming defaults to fewer
+    streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, lead=window, size=SIZE,
+                                seed=3, steps=DEFAULT_STEPS))  # streaming defaults to fewer
     assert {len(batch) for batch in streamed} == {1}  # each frame as soon as it is drawn
     phones_only = pipe(PORTRAIT, speech, size=SIZE, seed=3, lip_words=False,
                        lip_lookahead=STREAM_LIP_LOOKAHEAD)
@@ -238,7 +238,7 @@ def test_lip_lookahead_is_heard_alike_offline_and_streamed(pipe, speech):
 
     window = pipe.model.config.window
     chunks = [speech[0][i:i + 3000] for i in range(0, len(speech[0]), 3000)]
-    streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, size=SIZE, seed=3,
+    streamed = list(pipe.stream(PORTRAIT, chunks, hop=window, lead=window, size=SIZE, seed=3,
                                 steps=DEFAULT_STEPS, lip_lookahead=4))
     ahead = pipe(PORTRAIT, speech, size=SIZE, seed=3, lip_words=False, lip_lookahead=4)
     np.testing.assert_array_equal(np.concatenate(streamed), ahead.frames)
@@ -270,7 +270,15 @@ def test_stream_warms_up_without_reading_the_callers_audio(pipe, speech):
     assert read == []
     first = next(frames)
     assert first.shape == (1, SIZE, SIZE, 3)
-    assert 0 < len(read) < len(speech[0]) // 320
+    # the first window is STREAM_LEAD frames: their features (12 ms of look-ahead of their
+    # own) and the lips' look-ahead of audio after them, in 20 ms chunks, not a chunk more
+    from vasa_core.audio.features import LOOKAHEAD_SAMPLES
+    from vasa_core.pipeline import STREAM_LEAD
+    from vasa_core.settings import STREAM_LIP_LOOKAHEAD
+
+    needed = max(STREAM_LEAD * 640 + LOOKAHEAD_SAMPLES,
+                 (STREAM_LEAD + STREAM_LIP_LOOKAHEAD) * 640)
+    assert len(read) == -(-needed // 320), (len(read), needed)
 
 
 def test_stream_with_short_hops_cuts_windows_elsewhere(pipe, speech, clip):

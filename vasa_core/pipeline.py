@@ -53,6 +53,8 @@ from .settings import (DEFAULTS, STREAM_LIP_LOOKAHEAD, STREAM_STEPS, Settings, d
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "vasa-motion-s"
 STREAM_HOP = 2  # frames per streamed window, if the model was trained on windows this short
+STREAM_LEAD = 1  # frames of a stream's first window: its first picture waits for one frame
+# of audio, not a hop's (motion.windows, `lead`)
 TRAIN_HINT = ("train one with `vasa corpus build --hours 1 --out data/corpus` then "
               "`vasa train --corpus data/corpus --out checkpoints/vasa-motion-s` (see "
               "`vasa train --help`), or pass the directory of a trained checkpoint")
@@ -299,13 +301,14 @@ class TalkingFacePipeline:
         return len(feats), _retargeted(windows, [feats], blinks, retarget)
 
     def stream(self, image, audio_chunks: Iterable[np.ndarray], *, hop: int | None = None,
-               **options) -> Iterator[np.ndarray]:
+               lead: int = STREAM_LEAD, **options) -> Iterator[np.ndarray]:
         """Yield (1, H, W, 3) uint8 frames as 16 kHz mono float chunks (n_i,) arrive.
 
         `options` are `__call__`'s keyword arguments (steps defaults to STREAM_STEPS here;
         lip_words does not apply: a stream's lips come from phones alone).
         Motion is sampled `hop` frames at a time (default STREAM_HOP, or the model's
-        shortest trained window if longer) and each frame is yielded as soon as it is
+        shortest trained window if longer), the first window `lead` frames (default
+        STREAM_LEAD, at most `hop`), and each frame is yielded as soon as it is
         rendered; see the module docstring for latency and for how the output relates to
         `__call__`'s. Arguments are checked, and the sampler and renderer warmed up, before
         the first chunk is read.
@@ -326,7 +329,8 @@ class TalkingFacePipeline:
         motion = functools.partial(
             stream_motion, self.model, controls=Controls.of(settings), hop=hop,
             steps=settings.steps, cfg_scales=guidance_scales(settings), seed=settings.seed,
-            init_motion=retarget.reference[None], lip_strength=settings.lip_reading)
+            init_motion=retarget.reference[None], lip_strength=settings.lip_reading,
+            lead=min(lead, hop))
         _warm_up(face, motion, hop, settings)
         heard: list[np.ndarray] = []  # feature chunks the motion has not yet caught up with
         lips = _lip_reader(settings)

@@ -27,9 +27,11 @@ EMOTIONS: tuple[str, ...] = (
 )
 MAX_BLINK_RATE = 60.0  # blinks per minute (a blink is ~0.3 s; faster reads as a tic)
 MAX_LIP_LOOKAHEAD = 25  # frames (1 s)
-# A stream's default look-ahead (40 ms); offline the reader hears the whole clip, since a
+# A stream's default look-ahead (2 frames, 80 ms): the most that keeps its first frame
+# within 170 ms on 2 cores, with a one-frame first window (benchmarks/RESULTS.md,
+# "Streaming: a one-frame first window"); offline the reader hears the whole clip, since a
 # file has no latency to save (docs/experiments.md, "Lip look-ahead offline").
-STREAM_LIP_LOOKAHEAD = 1
+STREAM_LIP_LOOKAHEAD = 2
 STREAM_STEPS = 4  # `stream`'s default steps: the most that keeps a 2-frame window within
 # real time on a 2-core CPU (benchmarks/streaming.py)
 
@@ -108,7 +110,7 @@ class Settings:
     lip_lookahead: int | None = control(
         None, help="frames of audio the lip reader hears past each window; streamed, each "
                    "adds 40 ms of latency and brings the lips closer to their sound",
-        auto=f"the whole clip offline, {STREAM_LIP_LOOKAHEAD} frame streamed", low=0,
+        auto=f"the whole clip offline, {STREAM_LIP_LOOKAHEAD} frames streamed", low=0,
         high=MAX_LIP_LOOKAHEAD, ui=((0, 8, 1),), label=("Lip look-ahead (frames)",),
         metavar="N", advanced=True)
     cfg_audio: float = control(

@@ -28,14 +28,14 @@ a few frames after hearing it, so a mouth read in short streaming windows lags t
 unless the reader hears a few frames past the window; in long offline windows it does not
 (measured on synthetic speech with exact phoneme times: docs/experiments.md, "Lip reading:
 summary as shipped"). Each frame of look-ahead adds 40 ms (one frame) to a stream's
-latency (the `lip_lookahead` control, 1 by default for a stream; offline the reader hears
+latency (the `lip_lookahead` control, 2 by default for a stream; offline the reader hears
 the whole clip; how late a stream's lips come at each setting: the model card, "Results").
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..grid import FPS
+from ..grid import FPS, SAMPLES_PER_FRAME
 from ..audio.phones import Phone, PhoneRecogniser
 from ..teacher.coarticulation import mouth_track
 from ..teacher.visemes import MOUTH_NAMES, VOWELS
@@ -93,9 +93,16 @@ class LipReader:
         self._dims = [MOTION_INDEX[n] for n in LIP_NAMES]
         self.silent = np.full(MOTION_DIM, np.nan, np.float32)
         self.silent[self._dims] = mouth_track([], np.zeros(1))[0, self._columns]
+        self._samples = 0
+
+    @property
+    def heard(self) -> int:
+        """Whole frames of audio pushed so far."""
+        return self._samples // SAMPLES_PER_FRAME
 
     def push(self, samples: np.ndarray) -> None:
         self._recogniser.push(samples)
+        self._samples += len(samples)
 
     def __call__(self, start: int, stop: int) -> np.ndarray:
         heard = self._recogniser.phones(stop + self.lookahead, after=start / FPS - REACH_S)

@@ -32,7 +32,10 @@ hop = 2 at 25 fps) plus one window's compute (benchmarks/motion.py,
 benchmarks/streaming.py). Short hops shorten the latency, give each frame less future
 audio and cost more compute per second (each window re-reads K history frames); the
 network must have been trained on windows as short as the hop
-(`MotionDiTConfig.min_window`).
+(`MotionDiTConfig.min_window`). A shorter first window (`lead` frames, sampled padded to
+the window's length and cropped, as the clip's last one is) lets the first frame come out
+once `lead` frames have arrived instead of a whole window's: the stream's first picture
+waits for one frame of audio, not a hop's, and every later window keeps its length.
 
 Known lips (`Lips`, e.g. `lips.LipReader`). Each window's clean-motion estimate is pulled
 onto the lips given for its frames, by `lip_strength`, at every step (`sampling.inpaint`,
@@ -78,10 +81,13 @@ class Lips(Protocol):
     data units for clip frames [start, stop), finite where those frames must show it, NaN
     in the dimensions left to the model; `silent` (D,): the same dimensions with no audio
     (the audio-dropped prediction of guidance); `lookahead`: frames of audio past a window
-    that its lips are read from, which a stream waits for (lookahead / fps of latency)."""
+    that its lips are read from, which a stream waits for (lookahead / fps of latency);
+    `heard`: frames of audio the lips have been given so far. A stream waits for the
+    audio itself, not for the features of those frames, which need 12 ms more of it."""
 
     silent: np.ndarray
     lookahead: int
+    heard: int
 
     def __call__(self, start: int, stop: int) -> np.ndarray: ...
 
@@ -91,7 +97,7 @@ def sample_motion(model: MotionDiT, audio_feats: np.ndarray, controls: Controls 
                   seed: int = 0, init_motion: np.ndarray | None = None,
                   window: int | None = None, sampler: str = "dpm++2m",
                   callback: StepCallback | None = None, lips: Lips | None = None,
-                  lip_strength: float = 1.0) -> np.ndarray:
+                  lip_strength: float = 1.0, lead: int | None = None) -> np.ndarray:
     """Motion (T, D) float32 in data units (latent.MOTION_NAMES) for audio features (T, F).
 
     controls: global controls (None: all dropped). steps: network calls per window (x the
@@ -104,13 +110,14 @@ def sample_motion(model: MotionDiT, audio_feats: np.ndarray, controls: Controls 
     shorter than `window` is sampled padded to full length and cropped afterwards.
     lips: known lips per window (`Lips`, read in time order once per window, the whole
     window at a time), pulled in by lip_strength in [0, 1] (module docstring).
+    lead: frames of the clip's first window, 1 to `window` (default: `window`).
     """
     audio = _check_audio(model, audio_feats)
     if len(audio) == 0:
         raise ValueError("audio_feats has no frames (T = 0)")
     window = model.config.window if window is None else window
     chunks = _generate(model, [audio], controls, window, steps, cfg_scales, seed, init_motion,
-                       sampler, callback, lips, lip_strength)
+                       sampler, callback, lips, lip_strength, lead)
     return np.concatenate(list(chunks))
 
 
@@ -119,14 +126,15 @@ def stream_motion(model: MotionDiT, audio_chunks: Iterable[np.ndarray],
                   steps: int = DEFAULT_STEPS, cfg_scales: dict[str, Scale] | None = None,
                   seed: int = 0, init_motion: np.ndarray | None = None,
                   sampler: str = "dpm++2m", lips: Lips | None = None,
-                  lip_strength: float = 1.0) -> Iterator[np.ndarray]:
-    """Yield motion (n, D) as audio feature chunks (n_i, F) arrive: `hop` frames at a
-    time, then the remainder when the chunks end. Equals `sample_motion(window=hop)`.
+                  lip_strength: float = 1.0, lead: int | None = None) -> Iterator[np.ndarray]:
+    """Yield motion (n, D) as audio feature chunks (n_i, F) arrive: `lead` frames first
+    (default `hop`), then `hop` frames at a time, then the remainder when the chunks end.
+    Equals `sample_motion(window=hop, lead=lead)`.
     With `lips`, a window is sampled once `lips.lookahead` more frames have arrived after
     it, and `lips` is asked for its frames then."""
     checked = (_check_audio(model, chunk) for chunk in audio_chunks)
     return _generate(model, checked, controls, hop, steps, cfg_scales, seed, init_motion, sampler,
-                     None, lips, lip_strength)
+                     None, lips, lip_strength, lead)
 
 
 def window_seed(seed: int, start: int) -> int:
@@ -138,15 +146,18 @@ def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls
               window: int, steps: int, cfg_scales: dict[str, Scale] | None, seed: int,
               init_motion: np.ndarray | None, sampler: str,
               callback: StepCallback | None = None, lips: Lips | None = None,
-              lip_strength: float = 1.0) -> Iterator[np.ndarray]:
+              lip_strength: float = 1.0, lead: int | None = None) -> Iterator[np.ndarray]:
     """Check the arguments now, then slide windows lazily over `chunks`."""
     _check_args(model, window, steps, seed, sampler, controls)
+    lead = window if lead is None else lead
+    if not _is_int(lead) or not 1 <= lead <= window:
+        raise ValueError(f"lead must be an integer in [1, {window}] (the window), got {lead!r}")
     _check_lips(lips, lip_strength)
     denoise = _window_sampler(model, cfg_scales or {}, controls, steps, seed, sampler,
                               lip_strength)
     init = None if init_motion is None else _check_init(model, init_motion)
     return _slide(denoise, chunks, window, model.config.context, init, callback,
-                  lips if lip_strength > 0 else None)
+                  lips if lip_strength > 0 else None, lead)
 
 
 # -- sliding windows --------------------------------------------------------------------------
@@ -168,27 +179,33 @@ class _Windows:
 
 def _slide(denoise: Denoise, chunks: Iterable[np.ndarray], window: int, k: int,
            init: np.ndarray | None, callback: StepCallback | None = None,
-           lips: Lips | None = None) -> Iterator[np.ndarray]:
-    """Consecutive windows of `window` frames over the audio in `chunks` (module docstring);
-    `callback` watches the clip's windows, not the pre-roll; `lips` gives each window's
-    known lips, and a window waits for its `lips.lookahead` frames after it while more
-    audio may come."""
-    wait = 0 if lips is None else lips.lookahead
+           lips: Lips | None = None, lead: int | None = None) -> Iterator[np.ndarray]:
+    """Consecutive windows of `window` frames over the audio in `chunks`, the first of
+    `lead` (module docstring); `callback` watches the clip's windows, not the pre-roll;
+    `lips` gives each window's known lips, and a window waits until `lips` has heard its
+    `lips.lookahead` frames after it while more audio may come (checked after every
+    chunk, an empty one too: its audio may have reached the lips without completing a
+    feature frame)."""
+    first = window if lead is None else lead
+
+    def size(state: _Windows) -> int:
+        return window if state.start > 0 else first
+
     state = None
     for chunk in chunks:
-        if len(chunk) == 0:
-            continue
         if state is None:
+            if len(chunk) == 0:
+                continue
             state = _begin(denoise, chunk, init, k)
         state.pending = np.concatenate([state.pending, chunk])
-        while _ready(state.pending, window, wait, ended=False):
-            yield _full_window(denoise, state, window, k, callback, lips)
+        while _ready(state, size(state), lips, ended=False):
+            yield _next_window(denoise, state, size(state), window, k, callback, lips)
     if state is None:
         raise ValueError("the audio stream had no frames (T = 0)")
-    while _ready(state.pending, window, wait, ended=True):
-        yield _full_window(denoise, state, window, k, callback, lips)
+    while _ready(state, size(state), lips, ended=True):
+        yield _next_window(denoise, state, size(state), window, k, callback, lips)
     if len(state.pending):
-        yield _last_window(denoise, state, window, callback, lips)
+        yield _next_window(denoise, state, len(state.pending), window, k, callback, lips)
 
 
 def _begin(denoise: Denoise, first: np.ndarray, init: np.ndarray | None, k: int) -> _Windows:
@@ -200,30 +217,25 @@ def _begin(denoise: Denoise, first: np.ndarray, init: np.ndarray | None, k: int)
     return _Windows(history, audio, first[:0])
 
 
-def _ready(pending: np.ndarray, window: int, wait: int, ended: bool) -> bool:
-    """Whether the next full window can be sampled: its `window` frames have arrived, and
-    `wait` frames after them (what its lips are read from) unless the audio has ended."""
-    return len(pending) >= window + (0 if ended else wait)
+def _ready(state: _Windows, n: int, lips: Lips | None, ended: bool) -> bool:
+    """Whether the next n frames can be sampled: their features have arrived, and the lips
+    have heard `lips.lookahead` frames of audio after them, unless the audio has ended."""
+    if len(state.pending) < n:
+        return False
+    return ended or lips is None or lips.heard >= state.start + n + lips.lookahead
 
 
-def _full_window(denoise: Denoise, state: _Windows, window: int, k: int,
+def _next_window(denoise: Denoise, state: _Windows, n: int, window: int, k: int,
                  callback: StepCallback | None, lips: Lips | None) -> np.ndarray:
-    """Sample the next `window` frames (window, D) and move the state past them."""
-    audio = state.pending[:window]
-    known = _known_lips(lips, state.start, state.start + window)
-    motion = _sample_joined(denoise, state, audio, callback, known)
-    state.advance(audio, motion, k)
-    return motion
-
-
-def _last_window(denoise: Denoise, state: _Windows, window: int,
-                 callback: StepCallback | None, lips: Lips | None) -> np.ndarray:
-    """The n < `window` frames left (n, D): sampled padded to `window` frames, cropped."""
-    n = len(state.pending)
+    """The next n <= `window` frames (n, D), sampled padded to `window` frames and cropped
+    (the first window when shorter, the last with what is left), and the state moved past
+    them."""
+    audio = state.pending[:n]
     known = _known_lips(lips, state.start, state.start + n)
     padded_known = None if known is None else (_pad(known[0], window), known[1])
-    motion = _sample_joined(denoise, state, _pad(state.pending, window), callback, padded_known)
-    return motion[:n]
+    motion = _sample_joined(denoise, state, _pad(audio, window), callback, padded_known)[:n]
+    state.advance(audio, motion, k)
+    return motion
 
 
 def _sample_joined(denoise: Denoise, state: _Windows, audio: np.ndarray,
@@ -404,3 +416,6 @@ def _check_lips(lips: Lips | None, lip_strength: float) -> None:
     if lips is not None and (not _is_int(lips.lookahead) or lips.lookahead < 0):
         raise ValueError(f"lips.lookahead must be a non-negative integer, got "
                          f"{lips.lookahead!r}")
+    if lips is not None and not _is_int(getattr(lips, "heard", None)):
+        raise ValueError("lips.heard must say how many frames of audio the lips have heard "
+                         "(an integer)")
