@@ -130,8 +130,8 @@ def stream_motion(model: MotionDiT, audio_chunks: Iterable[np.ndarray],
     """Yield motion (n, D) as audio feature chunks (n_i, F) arrive: `lead` frames first
     (default `hop`), then `hop` frames at a time, then the remainder when the chunks end.
     Equals `sample_motion(window=hop, lead=lead)`.
-    With `lips`, a window is sampled once `lips.lookahead` more frames have arrived after
-    it, and `lips` is asked for its frames then."""
+    With `lips`, a window is sampled once the lips have heard `lips.lookahead` frames of
+    audio after it, and `lips` is asked for its frames then."""
     checked = (_check_audio(model, chunk) for chunk in audio_chunks)
     return _generate(model, checked, controls, hop, steps, cfg_scales, seed, init_motion, sampler,
                      None, lips, lip_strength, lead)
