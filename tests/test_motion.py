@@ -317,19 +317,20 @@ def test_streaming_with_known_lips_equals_offline(hop, lookahead):
     np.testing.assert_array_equal(np.concatenate(parts), offline)
 
 
+def frame_by_frame(audio: np.ndarray, lips: WaveLips, consumed: list[int]):
+    """`audio`'s feature frames one at a time, each after its audio reached `lips`;
+    `consumed` gets the number of frames handed over so far."""
+    for i in range(len(audio)):
+        consumed.append(i + 1)
+        lips.heard = i + 1  # the audio of frame i, which its features follow
+        yield audio[i:i + 1]
+
+
 def test_a_window_waits_for_its_look_ahead():
-    model, consumed = random_model(), []
+    model, consumed, lips = random_model(), [], WaveLips(3)
     audio = np.random.default_rng(3).standard_normal((12, 4)).astype(np.float32)
-
-    lips = WaveLips(3)
-
-    def arriving():
-        for i in range(12):
-            consumed.append(i + 1)
-            lips.heard = i + 1  # the audio of frame i, which its features follow
-            yield audio[i:i + 1]
-
-    first = next(stream_motion(model, arriving(), hop=4, steps=2, lips=lips))
+    arriving = frame_by_frame(audio, lips, consumed)
+    first = next(stream_motion(model, arriving, hop=4, steps=2, lips=lips))
     assert first.shape == (4, MOTION_DIM) and consumed[-1] == 7
 
 
@@ -372,18 +373,10 @@ def test_a_short_first_window_streams_as_it_samples_offline(hop, lead, lookahead
 
 
 def test_a_one_frame_lead_comes_out_after_one_frame_and_its_look_ahead():
-    model, consumed = random_model(), []
+    model, consumed, lips = random_model(), [], WaveLips(2)
     audio = np.random.default_rng(3).standard_normal((12, 4)).astype(np.float32)
-
-    lips = WaveLips(2)
-
-    def arriving():
-        for i in range(12):
-            consumed.append(i + 1)
-            lips.heard = i + 1
-            yield audio[i:i + 1]
-
-    stream = stream_motion(model, arriving(), hop=4, lead=1, steps=2, lips=lips)
+    arriving = frame_by_frame(audio, lips, consumed)
+    stream = stream_motion(model, arriving, hop=4, lead=1, steps=2, lips=lips)
     first = next(stream)
     assert first.shape == (1, MOTION_DIM) and consumed[-1] == 3  # frame 0 and 2 ahead
     assert next(stream).shape == (4, MOTION_DIM) and consumed[-1] == 7

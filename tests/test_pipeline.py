@@ -281,6 +281,12 @@ def test_stream_warms_up_without_reading_the_callers_audio(pipe, speech):
     assert len(read) == -(-needed // 320), (len(read), needed)
 
 
+def test_a_stream_first_window_longer_than_its_hop_is_refused(pipe, speech):
+    hop = pipe.model.config.min_window
+    with pytest.raises(ValueError, match=rf"lead must be an integer in \[1, {hop}\]"):
+        pipe.stream(PORTRAIT, [speech[0]], hop=hop, lead=hop + 1, size=SIZE)
+
+
 def test_stream_with_short_hops_cuts_windows_elsewhere(pipe, speech, clip):
     chunks = [speech[0][i:i + 640] for i in range(0, len(speech[0]), 640)]
     batches = list(pipe.stream(PORTRAIT, chunks, size=SIZE, seed=3))  # default hop

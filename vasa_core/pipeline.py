@@ -308,7 +308,7 @@ class TalkingFacePipeline:
         lip_words does not apply: a stream's lips come from phones alone).
         Motion is sampled `hop` frames at a time (default STREAM_HOP, or the model's
         shortest trained window if longer), the first window `lead` frames (default
-        STREAM_LEAD, at most `hop`), and each frame is yielded as soon as it is
+        STREAM_LEAD; 1 to `hop`), and each frame is yielded as soon as it is
         rendered; see the module docstring for latency and for how the output relates to
         `__call__`'s. Arguments are checked, and the sampler and renderer warmed up, before
         the first chunk is read.
@@ -330,7 +330,7 @@ class TalkingFacePipeline:
             stream_motion, self.model, controls=Controls.of(settings), hop=hop,
             steps=settings.steps, cfg_scales=guidance_scales(settings), seed=settings.seed,
             init_motion=retarget.reference[None], lip_strength=settings.lip_reading,
-            lead=min(lead, hop))
+            lead=lead)
         _warm_up(face, motion, hop, settings)
         heard: list[np.ndarray] = []  # feature chunks the motion has not yet caught up with
         lips = _lip_reader(settings)

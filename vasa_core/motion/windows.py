@@ -156,8 +156,8 @@ def _generate(model: MotionDiT, chunks: Iterable[np.ndarray], controls: Controls
     denoise = _window_sampler(model, cfg_scales or {}, controls, steps, seed, sampler,
                               lip_strength)
     init = None if init_motion is None else _check_init(model, init_motion)
-    return _slide(denoise, chunks, window, model.config.context, init, callback,
-                  lips if lip_strength > 0 else None, lead)
+    return _slide(denoise, chunks, window, lead, model.config.context, init, callback,
+                  lips if lip_strength > 0 else None)
 
 
 # -- sliding windows --------------------------------------------------------------------------
@@ -177,19 +177,17 @@ class _Windows:
         self.pending, self.start = self.pending[len(audio):], self.start + len(audio)
 
 
-def _slide(denoise: Denoise, chunks: Iterable[np.ndarray], window: int, k: int,
+def _slide(denoise: Denoise, chunks: Iterable[np.ndarray], window: int, lead: int, k: int,
            init: np.ndarray | None, callback: StepCallback | None = None,
-           lips: Lips | None = None, lead: int | None = None) -> Iterator[np.ndarray]:
+           lips: Lips | None = None) -> Iterator[np.ndarray]:
     """Consecutive windows of `window` frames over the audio in `chunks`, the first of
     `lead` (module docstring); `callback` watches the clip's windows, not the pre-roll;
     `lips` gives each window's known lips, and a window waits until `lips` has heard its
     `lips.lookahead` frames after it while more audio may come (checked after every
     chunk, an empty one too: its audio may have reached the lips without completing a
     feature frame)."""
-    first = window if lead is None else lead
-
     def size(state: _Windows) -> int:
-        return window if state.start > 0 else first
+        return window if state.start > 0 else lead
 
     state = None
     for chunk in chunks:
@@ -258,7 +256,9 @@ def _known_lips(lips: Lips | None, a: int, b: int) -> Known | None:
 
 
 def _pad(rows: np.ndarray, n: int) -> np.ndarray:
-    """`rows` (m, ...) with its last row repeated to n >= m rows."""
+    """`rows` (m, ...) with its last row repeated to n >= m rows (`rows` itself if m = n)."""
+    if len(rows) == n:
+        return rows
     return np.concatenate([rows, np.repeat(rows[-1:], n - len(rows), axis=0)])
 
 
