@@ -10,20 +10,30 @@ the process as an added blink would.
 
 A renewal process, not a Poisson one. A viewer notices a ten-second stretch without a
 blink, and a Poisson process at a conversational rate leaves such stretches often. So
-the time between blinks is Weibull with shape SHAPE and the mean interval the rate gives:
-regular enough that a short clip shows its share of blinks, irregular enough not to tick
-(tests/test_blinks.py; the figures in docs/experiments.md). A clip starts a seeded uniform
-fraction of an interval after the last blink (it starts mid-conversation).
+the time between blinks is Weibull with shape SHAPE and the mean interval the rate gives,
+irregular enough not to tick. A clip starts a seeded uniform fraction of an interval after
+the last blink (it starts mid-conversation).
 
-Pauses. The process runs on its own clock, which goes `pause_boost` times faster where
-the audio is QUIET_BELS below the running speech level (features.LEVEL) than in speech,
-normalised so that a clip with PAUSE_SHARE of quiet frames keeps the rate: blinks gather
-in pauses and phrase ends, as in conversation. No blink starts within the teacher's
-refractory dead time of the last.
+Kept to its rate. A renewal process drifts: its count after t seconds wanders around
+rate * t by more with every interval, so a 4-7 s clip often showed one blink or three
+instead of two (a rate of 8.6 or 26 per minute at 15). The process keeps a count of the
+blinks it owes, LEAD + rate * (time on the pause-weighted clock below) minus the blinks so
+far (the model's own included), and its clock runs exp(GAIN * owed) times faster: behind,
+the next blink comes sooner; ahead, later. (Owed on the wall clock, it pulled blinks out
+of pauses.)
+LEAD is owed from the start, so a clip's first blink tends to come in its first interval,
+and a short clip shows its share (tests/test_blinks.py; the figures in docs/experiments.md).
+
+Pauses. The clock also goes `pause_boost` times faster where the audio is QUIET_BELS below
+the running speech level (features.LEVEL) than in speech, over the mean boost of the frames
+heard so far (PAUSE_SHARE quiet assumed for the first PAUSE_PRIOR seconds): blinks gather in
+pauses and phrase ends, as in conversation, and a voice that never pauses keeps the rate
+too. No blink starts within the teacher's refractory dead time of the last.
 
 Causal and chunk-invariant: frame f draws from its own generator rng([seed, f, SALT]),
-and the state (the clock's age, when the next blink may start, blinks still under way)
-carries over from chunk to chunk, so a stream gets the same blinks as the whole clip.
+and the state (the clock's age, the blinks, quiet frames and paced time so far, when the
+next blink may start, blinks still under way) carries over from chunk to chunk, so a
+stream gets the same blinks as the whole clip.
 """
 from __future__ import annotations
 
@@ -40,9 +50,12 @@ from ..settings import check
 
 BLINK_SEEN = 0.5  # a generated eyeBlink above this is the model's own blink
 QUIET_BELS = -2.0  # audio level (bels below the running speech level) counted as a pause
-PAUSE_SHARE = 0.2  # share of quiet frames the hazard is normalised for
+PAUSE_SHARE = 0.2  # share of quiet frames a clip is assumed to have before it is heard
+PAUSE_PRIOR = 5.0  # s, the weight of that assumption against the quiet frames heard
+LEAD = 0.3  # blinks owed at a clip's start
+GAIN = 1.0  # the clock runs exp(GAIN * blinks owed) times faster
 SALT = 0xB1  # keeps these draws apart from the sampler's noise seeds
-SHAPE = 3.0  # Weibull shape of the intervals between blinks (CV 0.36)
+SHAPE = 3.0  # Weibull shape of the intervals between blinks (CV 0.36; ~0.3 kept to the rate)
 _EYES = [MOTION_INDEX["eyeBlinkLeft"], MOTION_INDEX["eyeBlinkRight"]]
 
 
@@ -84,11 +97,12 @@ class BlinkProcess:
         self.dead = int(round(config.refractory * fps))  # frames
         mean = 60.0 / self.rate if self.rate > 0 else math.inf  # s between blinks
         self.scale = mean / math.gamma(1.0 + 1.0 / SHAPE)  # Weibull scale, clock s
-        norm = 1.0 + (config.pause_boost - 1.0) * PAUSE_SHARE
-        self.step = (1.0 / norm / fps, config.pause_boost / norm / fps)  # clock s per frame
+        self.quiet_heard = PAUSE_SHARE * PAUSE_PRIOR * fps  # quiet frames, the prior's included
         self.age = 0.0  # clock s since the last blink; a clip starts mid-interval:
         if self.rate > 0:
             self.age = float(np.random.default_rng([seed, SALT]).random()) * mean
+        self.count, self.seen = 0, False  # blinks so far; the model's own under way
+        self.paced = 0.0  # s, the pause-weighted time so far (the clock without the debt)
         self.frame, self.ready = 0, 0  # next clip frame; first frame a blink may start
         self.blinks: list[_Blink] = []
 
@@ -99,8 +113,10 @@ class BlinkProcess:
         quiet = np.asarray(audio)[:, LEVEL] < QUIET_BELS
         for i in range(len(out) if self.rate > 0 else 0):
             f, t = self.frame + i, (self.frame + i) / self.fps
-            step = self.step[int(quiet[i])]
-            if out[i, _EYES].mean() > BLINK_SEEN:
+            step = self._step(bool(quiet[i]), f)
+            seen, self.seen = self.seen, out[i, _EYES].mean() > BLINK_SEEN
+            if self.seen:
+                self.count += not seen
                 self.ready, self.age = max(self.ready, f + self.dead), 0.0
             elif f >= self.ready and (rng := self._rng(f)).random() < self._chance(step):
                 self._start(f, rng)
@@ -111,6 +127,17 @@ class BlinkProcess:
             self.blinks = [b for b in self.blinks if not b.over(t)]
         self.frame += len(out)
         return out
+
+    def _step(self, quiet: bool, f: int) -> float:
+        """Clock seconds for frame f (module docstring): `pause_boost` times more in a
+        pause, over the mean boost of the frames heard so far, times exp(GAIN * owed)."""
+        boost = self.config.pause_boost
+        self.quiet_heard += quiet
+        share = self.quiet_heard / (PAUSE_PRIOR * self.fps + f + 1)
+        pace = (boost if quiet else 1.0) / (1.0 + (boost - 1.0) * share) / self.fps
+        self.paced += pace
+        owed = LEAD + self.rate / 60.0 * self.paced - self.count
+        return pace * math.exp(GAIN * owed)
 
     def _chance(self, step: float) -> float:
         """Probability that a blink starts within the next `step` clock seconds, given
@@ -129,3 +156,4 @@ class BlinkProcess:
         depth = np.clip(rng.uniform(*c.depth) + rng.normal(0, 0.03, 2), 0.0, 1.0)
         self.blinks.append(_Blink(f / self.fps + close, close, hold, opening, depth))
         self.ready, self.age = f + self.dead, 0.0
+        self.count += 1
