@@ -389,6 +389,19 @@ def test_retarget_closes_an_open_mouth_in_silence_and_keeps_a_smile():
     assert sad["mouthSmileLeft"][0] == pytest.approx(0.1)  # a commanded emotion replaces it
 
 
+def test_retarget_lays_the_jaw_onto_where_the_lips_meet():
+    """A pressed-lips photo's jaw is fitted partly open (lips_meet); the generated jaw's
+    0..1 is laid onto lips_meet..1 so its lips part at the first opening."""
+    mean = np.full(MOTION_DIM, 0.1, np.float32)
+    g = np.repeat(mean[None], 3, 0)
+    g[:, MOTION_INDEX["jawOpen"]] = [0.0, 0.5, 1.0]
+    out = Retarget(mean, mean, lips_meet=0.2)(g)
+    np.testing.assert_allclose(out["jawOpen"], [0.2, 0.6, 1.0], atol=1e-6)
+    for bad in (-0.1, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="lips_meet"):
+            Retarget(mean, mean, lips_meet=bad)
+
+
 @pytest.mark.skipif(not (DEFAULT_CHECKPOINT / "model.safetensors").exists(),
                     reason="checkpoints/vasa-motion-s is not trained yet")
 def test_shipped_checkpoint_keeps_the_mouth_closed_in_silence():

@@ -124,10 +124,11 @@ def test_every_control_reaches_call_motion_and_stream(pipe, seen, name):
 
 
 def test_every_control_really_changes_the_motion_it_can_change(pipe):
-    """Not only accepted: the controls that shape motion change it (the tiny model)."""
+    """Not only accepted: the controls that shape motion change it (the tiny model). The
+    clip is long enough that the two blink rates blink differently."""
     from tiny_checkpoint import speech_like
 
-    wave = (speech_like(1.0), 16000)
+    wave = (speech_like(3.0), 16000)
     base = pipe.motion(wave).values
     for name in ("gaze", "distance", "emotion", "emotion_strength", "head_motion",
                  "blink_rate", "lip_reading", "cfg_control", "steps", "seed"):

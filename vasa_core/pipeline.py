@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from .grid import FPS, SAMPLE_RATE, SAMPLES_PER_FRAME
-from .latent import Motion
+from .latent import FaceLatent, Motion
 from .notices import (ContinuedEdgeWarning, FilledBeyondWarning, Notice,  # noqa: F401
                       ScaledPhotoWarning, notices, warn_continued, warn_filled, warn_scaled)
 from .settings import (DEFAULTS, STREAM_LIP_LOOKAHEAD, STREAM_STEPS, Settings, describe,
@@ -206,7 +206,7 @@ class TalkingFacePipeline:
         face = self._face(image, settings.size, settings.crop, settings.full_side,
                           settings.margin, settings.distance)
         return (settings, wave, face,
-                *self._windows(wave, face.latent.motion0().values[0], settings, words))
+                *self._windows(wave, face.latent, settings, words))
 
     def motion(self, audio, *, image=None, **options) -> Motion:
         """The motion alone (T, D) at 25 fps, for 3-D avatars (`arkit.motion_to_csv`).
@@ -226,7 +226,7 @@ class TalkingFacePipeline:
             return self._generate(wave, None, settings)
         face = self._face(image, settings.size, settings.crop, settings.full_side,
                           settings.margin, settings.distance)
-        return self._generate(wave, face.latent.motion0().values[0], settings)
+        return self._generate(wave, face.latent, settings)
 
     def analyze(self, image, size: int = 512, crop: str = "face",
                 full_side: int = DEFAULTS.full_side, margin: float = DEFAULTS.margin,
@@ -259,25 +259,28 @@ class TalkingFacePipeline:
 
         The motion's own per-dimension median stands for its rest state (`retarget`, with
         that as the reference): the portrait keeps its pose, expression and gaze and takes
-        on the motion's deviations, and its articulation (jaw, lips) as it is.
+        on the motion's deviations, and its articulation (jaw, lips) as it is (the jaw laid
+        onto where this face's lips meet: `retarget`).
 
             frames = pipe.drive("me.jpg", face.analyze_video("actor.mp4"))
         """
         from .animate.retarget import Retarget
+        from .render.geometry import lips_meet
 
-        own = self.analyze(image, size, crop).motion0().values[0]
+        latent = self.analyze(image, size, crop)
         rest = np.median(motion.values, axis=0)
-        retarget = Retarget(own, rest, head_motion=head_motion)
+        retarget = Retarget(latent.motion0().values[0], rest, head_motion=head_motion,
+                            lips_meet=lips_meet(latent))
         return self.render(image, retarget(motion.values, motion.fps), size=size, crop=crop,
                            mark=mark)
 
-    def _generate(self, wave: np.ndarray, own: np.ndarray | None,
+    def _generate(self, wave: np.ndarray, latent: FaceLatent | None,
                   settings: Settings) -> Motion:
-        """Sample motion for a 16 kHz wave (N,) and retarget it onto `own` (D,) (None: the
-        model's rest state, i.e. no retargeting but the head_motion scale)."""
-        return _joined(self._windows(wave, own, settings)[1])
+        """Sample motion for a 16 kHz wave (N,) and retarget it onto the portrait `latent`
+        (None: the model's rest state, i.e. no retargeting but the head_motion scale)."""
+        return _joined(self._windows(wave, latent, settings)[1])
 
-    def _windows(self, wave: np.ndarray, own: np.ndarray | None, settings: Settings,
+    def _windows(self, wave: np.ndarray, latent: FaceLatent | None, settings: Settings,
                  words=None) -> tuple[int, Iterator[Motion]]:
         """(frames T, `_generate`'s motion window by window, lazily): the sampler's windows
         as they come (`stream_motion` at hop = W equals `sample_motion`: motion.windows),
@@ -288,7 +291,7 @@ class TalkingFacePipeline:
         from .motion.blinks import BlinkProcess
         from .motion.conditions import Controls, guidance_scales
 
-        retarget = self._retarget(own, settings)
+        retarget = self._retarget(latent, settings)
         words = words or _words_heard(settings, wave)  # decoded beside the features
         feats = features(wave)
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
@@ -325,7 +328,7 @@ class TalkingFacePipeline:
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
         face = self._face(image, settings.size, settings.crop, settings.full_side,
                           settings.margin, settings.distance)
-        retarget = self._retarget(face.latent.motion0().values[0], settings)
+        retarget = self._retarget(face.latent, settings)
         motion = functools.partial(
             stream_motion, self.model, controls=Controls.of(settings), hop=hop,
             steps=settings.steps, cfg_scales=guidance_scales(settings), seed=settings.seed,
@@ -338,18 +341,23 @@ class TalkingFacePipeline:
         return _render(face, _retargeted(windows, heard, blinks, retarget), settings.mark,
                        batch=1)
 
-    def _retarget(self, own: np.ndarray | None, settings: Settings):
-        """The `retarget.Retarget` of one call. `own` None: the model's mean, which makes
-        the mapping the identity at head_motion = 1 (pose deviations still scale)."""
+    def _retarget(self, latent: FaceLatent | None, settings: Settings):
+        """The `retarget.Retarget` of one call onto the portrait `latent`. None: onto the
+        model's mean, which makes the mapping the identity at head_motion = 1 (pose
+        deviations still scale)."""
         from .animate.retarget import Retarget
         from .motion.conditions import Controls
         from .render.camera import camera_log_zoom
+        from .render.geometry import lips_meet
 
         controls = Controls.of(settings)
         mean = self.model.motion_mean.detach().cpu().numpy()
-        camera = 0.0 if own is None else camera_log_zoom(controls.distance)
-        return Retarget(mean if own is None else own, mean, controls.gaze, controls.distance,
-                        controls.emotion is not None, settings.head_motion, camera)
+        if latent is None:
+            return Retarget(mean, mean, controls.gaze, controls.distance,
+                            controls.emotion is not None, settings.head_motion)
+        return Retarget(latent.motion0().values[0], mean, controls.gaze, controls.distance,
+                        controls.emotion is not None, settings.head_motion,
+                        camera_log_zoom(controls.distance), lips_meet(latent))
 
     def _face(self, image, size: int, crop: str, full_side: int = DEFAULTS.full_side,
               margin: float = DEFAULTS.margin, distance: float | None = 0.0) -> _Face:

@@ -15,6 +15,10 @@ frame g onto the portrait, group by group:
                  portrait's own pose (but for that), 1 the generated swing.
     articulation g, absolute (jaw, lips, funnel/pucker, press, roll, ...): speech is not
                  relative to the photo. Silence must close an open-mouthed portrait's mouth.
+                 The jaw's 0..1 is laid onto lips_meet..1, lips_meet the jawOpen at which
+                 this face's lips meet (`render.geometry.lips_meet`; 0 if they part at a
+                 closed jaw): a photo of pressed lips is fitted with its jaw partly open,
+                 and its lips would stay shut through the small openings of speech.
     affect       own + (g - r), clipped to [0, 1] (smile, frown, brows, squint, sneer, ...).
                  A portrait's own is 0 on these (latent.RELATIVE: its reading is part of
                  its identity), so the photo's face is the rest state and the model's brow
@@ -52,7 +56,8 @@ class Retarget:
     commanded gaze (yaw, pitch) in degrees or None. distance: the commanded log-scale
     offset or None. emotion: whether an emotion was commanded. head_motion: pose scale.
     camera: the part of the distance (log units) that the renderer shows as a camera zoom
-    (`render.camera.camera_log_zoom`), left out of the head's own log_scale.
+    (`render.camera.camera_log_zoom`), left out of the head's own log_scale. lips_meet:
+    the portrait's jawOpen where its lips meet, in [0, 1) (module docstring).
     """
 
     own: np.ndarray
@@ -62,10 +67,13 @@ class Retarget:
     emotion: bool = False
     head_motion: float = 1.0
     camera: float = 0.0
+    lips_meet: float = 0.0
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.head_motion) and self.head_motion >= 0):
             raise ValueError(f"head_motion must be a finite number >= 0, got {self.head_motion}")
+        if not 0.0 <= self.lips_meet < 1.0:
+            raise ValueError(f"lips_meet must be in [0, 1), got {self.lips_meet}")
 
     @property
     def offset(self) -> np.ndarray:
@@ -95,5 +103,7 @@ class Retarget:
         if self.gaze is not None:
             absolute[GAZE_SLICE] = True
         out[:, absolute] = g[:, absolute]
+        jaw = MOTION_INDEX["jawOpen"]
+        out[:, jaw] = self.lips_meet + g[:, jaw] * (1.0 - self.lips_meet)
         out[:, EXPRESSION_SLICE] = out[:, EXPRESSION_SLICE].clip(0.0, 1.0)
         return Motion(out, fps)

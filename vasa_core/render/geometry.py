@@ -30,6 +30,7 @@ N_MESH = 468
 # (identity the single-image fit could not separate) has its jaw stretched to open this far.
 JAW_OPEN_GAP = 0.5
 MAX_JAW_GAIN = 2.0
+_LIP_UPPER, _LIP_LOWER = list(LIPS_INNER_UPPER[3:8]), list(LIPS_INNER_LOWER[3:8])  # middle
 # The ARKit-style basis moves brows, cheeks, squints and sneers a few millimetres, which
 # reads as almost nothing on a face; the affect coefficients (latent.AFFECT, whose rest
 # is 0 on every portrait) are rendered with this much more travel, up to AFFECT_MAX basis
@@ -46,6 +47,24 @@ CAMERA_DISTANCE = 6.0
 HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
 HEAD_RADII = np.array([0.62, 0.82, 0.72])
 
+
+
+def lip_gap(points: np.ndarray) -> float:
+    """Mean gap (y) between the middle inner-lip points of (478, 2+) points or basis rows."""
+    return float(np.mean(points[_LIP_LOWER, 1] - points[_LIP_UPPER, 1]))
+
+
+def lips_meet(latent: FaceLatent) -> float:
+    """The jawOpen at which this face's inner lips meet, its other coefficients as in the
+    photo and mouthClose 0; 0 where they are apart at a closed jaw (an open-mouthed photo).
+    A photo of pressed lips is fitted with its jaw partly open (identity the single-image
+    fit cannot separate), so below this value its jaw moves and its lips stay shut
+    (`animate.retarget`, `lips_meet`). The shape is linear in the coefficients."""
+    k, close = EXPRESSION_NAMES.index("jawOpen"), EXPRESSION_NAMES.index("mouthClose")
+    e = np.array(latent.expression0, np.float64)
+    e[k] = e[close] = 0.0
+    closed = latent.identity + np.einsum("k,kvc->vc", e, expression_basis())
+    return max(0.0, -lip_gap(closed) / lip_gap(expression_basis()[k]))
 
 @dataclass
 class Canvas:
@@ -212,10 +231,9 @@ class HeadGeometry:
         wide = e0.copy()
         wide[k], wide[close] = 1.0, 0.0
         shape = self._shape_np(wide, self.latent.gaze0)
-        up, lo = list(LIPS_INNER_UPPER[3:8]), list(LIPS_INNER_LOWER[3:8])
-        gap = float(np.mean(shape[lo, 1] - shape[up, 1]))
+        gap = lip_gap(shape)
         eyes = float(np.linalg.norm(shape[33] - shape[263]))
-        per_unit = float(np.mean(basis[k, lo, 1] - basis[k, up, 1]))  # gap per unit jawOpen
+        per_unit = lip_gap(basis[k])  # gap per unit jawOpen
         missing = JAW_OPEN_GAP * eyes - gap
         b0 = float(e0[k])
         gain = 1.0 + max(missing, 0.0) / max((1.0 - b0) * per_unit, 1e-6)
