@@ -337,8 +337,9 @@ class Demo:
             with readable_errors(portrait, audio):
                 raise stream.error
         took = stream.created + stream.first_frame_s - started if stream.frames else 0.0
-        yield gr.skip(), (f"Streamed {stream.frames} frames ({stream.frames / FPS:.2f} s); "
-                          f"the first was drawn {took:.2f} s after the request."
+        yield gr.skip(), (f"Streamed {stream.frames} frames ({stream.frames / FPS:.2f} s) "
+                          f"in {stream.drawing_s:.2f} s; the first was drawn {took:.2f} s "
+                          "after the request."
                           + notes(stream.notes))
 
     def _speech(self, audio: str | None, text: str, language: str, source: str

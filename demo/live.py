@@ -70,6 +70,7 @@ class LiveStream:
         self.created = time.monotonic()
         self.frames = 0
         self.first_frame_s: float | None = None  # from `created` to the first frame drawn
+        self.drawing_s = 0.0  # from the first frame drawn to the last one encoded
         self.error: BaseException | None = None
         self.notes: list[str] = []
         self._chunks = _Chunks()
@@ -104,6 +105,7 @@ class LiveStream:
                     self.first_frame_s = self.first_frame_s or time.monotonic() - self.created
                     out.add(batch)
                     self.frames += len(batch)
+                    self.drawing_s = time.monotonic() - self.created - self.first_frame_s
         except Exception as err:  # noqa: BLE001 - handed to the waiting request handler
             self.error = err
         finally:
