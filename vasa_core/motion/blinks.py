@@ -113,7 +113,7 @@ class BlinkProcess:
         quiet = np.asarray(audio)[:, LEVEL] < QUIET_BELS
         for i in range(len(out) if self.rate > 0 else 0):
             f, t = self.frame + i, (self.frame + i) / self.fps
-            step = self._step(bool(quiet[i]), f)
+            step = self._advance(bool(quiet[i]), f)
             seen, self.seen = self.seen, out[i, _EYES].mean() > BLINK_SEEN
             if self.seen:
                 self.count += not seen
@@ -128,9 +128,10 @@ class BlinkProcess:
         self.frame += len(out)
         return out
 
-    def _step(self, quiet: bool, f: int) -> float:
-        """Clock seconds for frame f (module docstring): `pause_boost` times more in a
-        pause, over the mean boost of the frames heard so far, times exp(GAIN * owed)."""
+    def _advance(self, quiet: bool, f: int) -> float:
+        """Count frame f as heard and return its clock seconds (module docstring):
+        `pause_boost` times more in a pause, over the mean boost of the frames heard so
+        far, times exp(GAIN * owed)."""
         boost = self.config.pause_boost
         self.quiet_heard += quiet
         share = self.quiet_heard / (PAUSE_PRIOR * self.fps + f + 1)
