@@ -352,12 +352,11 @@ class TalkingFacePipeline:
 
         controls = Controls.of(settings)
         mean = self.model.motion_mean.detach().cpu().numpy()
-        if latent is None:
-            return Retarget(mean, mean, controls.gaze, controls.distance,
-                            controls.emotion is not None, settings.head_motion)
-        return Retarget(latent.motion0().values[0], mean, controls.gaze, controls.distance,
-                        controls.emotion is not None, settings.head_motion,
-                        camera_log_zoom(controls.distance), lips_meet(latent))
+        own, camera, meet = ((mean, 0.0, 0.0) if latent is None else
+                             (latent.motion0().values[0], camera_log_zoom(controls.distance),
+                              lips_meet(latent)))
+        return Retarget(own, mean, controls.gaze, controls.distance,
+                        controls.emotion is not None, settings.head_motion, camera, meet)
 
     def _face(self, image, size: int, crop: str, full_side: int = DEFAULTS.full_side,
               margin: float = DEFAULTS.margin, distance: float | None = 0.0) -> _Face:

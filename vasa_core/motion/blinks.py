@@ -19,10 +19,10 @@ rate * t by more with every interval, so a 4-7 s clip often showed one blink or 
 instead of two (a rate of 8.6 or 26 per minute at 15). The process keeps a count of the
 blinks it owes, LEAD + rate * (time on the pause-weighted clock below) minus the blinks so
 far (the model's own included), and its clock runs exp(GAIN * owed) times faster: behind,
-the next blink comes sooner; ahead, later. (Owed on the wall clock, it pulled blinks out
-of pauses.)
-LEAD is owed from the start, so a clip's first blink tends to come in its first interval,
-and a short clip shows its share (tests/test_blinks.py; the figures in docs/experiments.md).
+the next blink comes sooner; ahead, later (owed on the wall clock, it pulled blinks out
+of pauses). LEAD is owed from the start, so a clip's first blink tends to come in its first
+interval, and a short clip shows its share (tests/test_blinks.py; the figures in
+docs/experiments.md).
 
 Pauses. The clock also goes `pause_boost` times faster where the audio is QUIET_BELS below
 the running speech level (features.LEVEL) than in speech, over the mean boost of the frames

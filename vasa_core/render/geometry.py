@@ -48,7 +48,6 @@ HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
 HEAD_RADII = np.array([0.62, 0.82, 0.72])
 
 
-
 def lip_gap(points: np.ndarray) -> float:
     """Mean gap (y) between the middle inner-lip points of (478, 2+) points or basis rows."""
     return float(np.mean(points[_LIP_LOWER, 1] - points[_LIP_UPPER, 1]))
@@ -61,10 +60,12 @@ def lips_meet(latent: FaceLatent) -> float:
     fit cannot separate), so below this value its jaw moves and its lips stay shut
     (`animate.retarget`, `lips_meet`). The shape is linear in the coefficients."""
     k, close = EXPRESSION_NAMES.index("jawOpen"), EXPRESSION_NAMES.index("mouthClose")
+    basis = expression_basis()
     e = np.array(latent.expression0, np.float64)
     e[k] = e[close] = 0.0
-    closed = latent.identity + np.einsum("k,kvc->vc", e, expression_basis())
-    return max(0.0, -lip_gap(closed) / lip_gap(expression_basis()[k]))
+    closed = latent.identity + np.einsum("k,kvc->vc", e, basis)
+    return max(0.0, -lip_gap(closed) / lip_gap(basis[k]))
+
 
 @dataclass
 class Canvas:
