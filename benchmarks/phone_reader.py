@@ -3,9 +3,9 @@
     python -m benchmarks.phone_reader [--json PATH] [--grid] [--stream] [--edge] [--real]
                                       [--no-synthetic]
 
-Run from the repository root with a Python that can import both `vasa_core` and `hama`
-(hama is not a project dependency; docs/phone_reader_eval.md says how the evaluation venv
-was made). Without flags it prints the figures of docs/phone_reader_eval.md, "Timing
+Run from the repository root in the project's .venv (hama is a project dependency since
+the lip reader took it up, audio/ipa.py; docs/phone_reader_eval.md was measured before,
+in a separate venv). Without flags it prints the figures of docs/phone_reader_eval.md, "Timing
 against exact phones".
 
 Speech with known phone timing, two kinds, each sentence synthesised alone and padded with
@@ -61,6 +61,9 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import resample_poly
 
+from vasa_core.audio import ipa
+from vasa_core.audio.ipa import (BLANK, FRAME_S, IPA_MODIFIERS, IPA_TO_ARPABET, MAX_S,
+                                 MIN_PAUSE_S, SHIFT_S, WORD_BOUNDARY)
 from vasa_core.eval.phones import MOUTH_CLASSES
 from vasa_core.grid import FPS, SAMPLE_RATE, num_frames
 from vasa_core.motion.lips import viseme_segments as arpabet_segments
@@ -128,55 +131,9 @@ PAD_S = 0.3
 # Six mouth classes for the coarse score: what the lips visibly do.
 COARSE = MOUTH_CLASSES  # the six mouth classes (vasa_core.eval.phones)
 
-# hama's IPA tokens -> ARPAbet phones of motion.lips.ARPABET (a tuple shares the token's
-# time evenly). Each vowel is given the ARPAbet phone whose teacher class is the class the
-# teacher's own eSpeak table gives that vowel: schwa-like vowels (ə ɘ ɜ ɤ) -> ER (class E,
-# as eSpeak's "@"), because ARPABET's AH is an open vowel (ʌ ɐ), and rounded front vowels
-# (y ʏ ø œ) -> UW / UH / AO (classes U / O, as eSpeak's "y" "Y" "9").
-IPA_TO_ARPABET: dict[str, tuple[str, ...]] = {
-    # vowels and diphthongs
-    "a": ("AA",), "à": ("AA",), "ä": ("AA",), "ã": ("AA",), "ɑ": ("AA",), "æ": ("AE",),
-    "ɐ": ("AH",), "ʌ": ("AH",), "å": ("AO",), "ɒ": ("AO",), "ɔ": ("AO",), "o": ("AO",),
-    "õ": ("AO",), "ø": ("AO",), "œ": ("AO",), "ɵ": ("AO",), "e": ("EH",), "ẽ": ("EH",),
-    "ɛ": ("EH",), "ə": ("ER",), "ɘ": ("ER",), "ɜ": ("ER",), "ɚ": ("ER",), "ɝ": ("ER",),
-    "ɤ": ("ER",), "i": ("IY",), "ì": ("IY",), "ǐ": ("IY",), "ĩ": ("IY",), "ɪ": ("IH",),
-    "ɨ": ("IH",), "ɯ": ("IH",), "u": ("UW",), "ũ": ("UW",), "ʉ": ("UW",), "y": ("UW",),
-    "ʊ": ("UH",), "ʏ": ("UH",),
-    "aɪ": ("AY",), "aʊ": ("AW",), "eɪ": ("EY",), "oʊ": ("OW",), "ɔɪ": ("OY",),
-    "eə": ("EH", "ER"), "ɪə": ("IH", "ER"), "ɯi": ("IH", "IY"),
-    "ja": ("Y", "AA"), "je": ("Y", "EH"), "jo": ("Y", "AO"), "ju": ("Y", "UW"),
-    "jʌ": ("Y", "AH"), "wa": ("W", "AA"), "we": ("W", "EH"), "wi": ("W", "IY"),
-    "wʌ": ("W", "AH"),
-    # consonants
-    "p": ("P",), "pʰ": ("P",), "p͈": ("P",), "b": ("B",), "ɓ": ("B",), "ʙ": ("B",),
-    "β": ("B",), "m": ("M",), "ɱ": ("M",), "f": ("F",), "ɸ": ("F",), "v": ("V",),
-    "ʋ": ("V",), "θ": ("TH",), "ð": ("DH",), "t": ("T",), "tʰ": ("T",), "t͈": ("T",),
-    "ʈ": ("T",), "d": ("D",), "ɖ": ("D",), "ɗ": ("D",), "ɾ": ("D",), "ɽ": ("D",),
-    "k": ("K",), "kʰ": ("K",), "k͈": ("K",), "c": ("K",), "x": ("K",),
-    "χ": ("K",), "g": ("G",), "ɡ": ("G",), "ɟ": ("G",), "ɣ": ("G",), "ɰ": ("G",),
-    "ŋ": ("NG",), "ɴ": ("NG",), "t͡ʃ": ("CH",), "t͡ɕ": ("CH",), "t͡ɕʰ": ("CH",),
-    "t͡ɕ͈": ("CH",), "d͡ʒ": ("JH",), "ʃ": ("SH",), "ʂ": ("SH",), "ɕ": ("SH",),
-    "ʒ": ("ZH",), "ʐ": ("ZH",), "ʑ": ("ZH",), "s": ("S",), "s͈": ("S",), "ç": ("S",),
-    "z": ("Z",), "ẑ": ("Z",), "n": ("N",), "ñ": ("N",), "ɲ": ("N",), "l": ("L",),
-    "ɫ": ("L",), "ɮ": ("L",), "ʎ": ("L",), "r": ("R",), "ɹ": ("R",), "ɻ": ("R",),
-    "ʀ": ("R",), "ʁ": ("R",), "w": ("W",), "ɥ": ("W",), "j": ("Y",), "ʝ": ("Y",),
-    "h": ("HH",), "ɦ": ("HH",), "ħ": ("HH",), "ʔ": ("HH",),
-}
-# Tokens that modify the phone before them (length, aspiration, nasality, tones,
-# punctuation): they continue that phone rather than start one.
-IPA_MODIFIERS = frozenset(
-    [" ", "%", ",", "~", "²", "³", "¹", "⁰", "⁴", "⁵", "⁻", "⁽", "⁾", "‿", "ʰ", "ʱ", "ʲ",
-     "ʷ", "ˀ", "ː", "ˑ", "˕", "˞", "ˤ", "˥", "˦", "˧", "˨", "˩", "꜔", "ᵊ", "ᵝ", "一", "不",
-     "<pad>", "<sos>", "<eos>", "<unk>"]
-    + [chr(c) for c in range(0x0300, 0x0370)])  # combining diacritics
-HAMA_WORD_BOUNDARY, HAMA_BLANK = "<wb>", "<blank>"
-HAMA_FRAME_S = 0.02  # one CTC frame: 320 samples at 16 kHz
-HAMA_SHIFT_S = 0.06  # chosen by --grid on the English clips (both kinds of voice)
-HAMA_MAX_S = 0.16  # likewise
-# Stretches with no phone at least this long are silence, which the teacher's mouth closes
-# towards (PocketSphinx says SIL itself); shorter ones are left to coarticulation, as
-# `teacher.visemes.viseme_segments` leaves short pauses out.
-MIN_PAUSE_S = 0.08
+# hama's IPA and how its CTC frames become timed phones: the package's (audio/ipa.py)
+HAMA_WORD_BOUNDARY, HAMA_BLANK = WORD_BOUNDARY, BLANK
+HAMA_FRAME_S, HAMA_SHIFT_S, HAMA_MAX_S = FRAME_S, SHIFT_S, MAX_S  # SHIFT, MAX: from --grid
 SILENCE = "SIL"
 
 # MBROLA voices' SAMPA names -> teacher classes (longest match; a diphthong gives two).
@@ -332,18 +289,13 @@ def sphinx_phones(wave: np.ndarray) -> list[tuple[str, float, float]]:
     return recognise(wave)
 
 
-@functools.lru_cache(maxsize=1)
 def hama_model():
-    from hama import ASRModel
-
-    return ASRModel()
+    return ipa._model()
 
 
 def hama_frames(wave: np.ndarray) -> list[str]:
     """hama's argmax token per 20 ms frame of a 16 kHz clip (its default decoding)."""
-    model = hama_model()
-    result = model.transcribe_waveform(np.asarray(wave, np.float32), SAMPLE_RATE)
-    return [model.decoder_tokens[t] for t in result.frame_token_ids]
+    return ipa.tokens(wave)
 
 
 def hama_stream_frames(wave: np.ndarray, window_s: float, hop_s: float,

@@ -353,16 +353,19 @@ def test_motion_without_a_portrait_is_in_the_models_frame(pipe, speech):
 
 def test_lip_reading_sets_the_jaw_and_lips_and_zero_leaves_them_to_the_model(pipe, speech):
     """At the default settings the first window (no join before it) shows exactly what the
-    lip reader reads for it (phones and words; with lip_words=False phones alone); audio
-    guidance scales it about the silent mouth; lip_reading=0 is the model's own mouth."""
+    lip reader reads for it (phones, words and IPA phones; with lip_words=False phones
+    alone); audio guidance scales it about the silent mouth; lip_reading=0 is the model's
+    own mouth."""
     from vasa_core.audio import load_audio
+    from vasa_core.audio.ipa import recognise_ipa
     from vasa_core.audio.words import recognise_words
     from vasa_core.motion.lips import LIP_NAMES, LipReader
 
     window = pipe.model.config.window
     wave = load_audio(speech)
     for words in (True, False):  # offline the reader hears the whole clip
-        reader = LipReader(len(wave) // 640 + 1, recognise_words(wave) if words else None)
+        reader = LipReader(len(wave) // 640 + 1, *((recognise_words(wave), recognise_ipa(wave))
+                                                   if words else (None, None)))
         reader.push(wave)
         lips = reader(0, window)
         read = pipe.motion(speech, seed=3, lip_words=words)

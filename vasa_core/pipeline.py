@@ -285,7 +285,8 @@ class TalkingFacePipeline:
         """(frames T, `_generate`'s motion window by window, lazily): the sampler's windows
         as they come (`stream_motion` at hop = W equals `sample_motion`: motion.windows),
         each blinked and retargeted (both per frame and causal), so drawing can begin with
-        the first. `words`: the lip reader's words already being heard (`_words_heard`)."""
+        the first. `words`: the lip reader's whole-clip readings already being heard
+        (`_words_heard`)."""
         from .audio import features
         from .motion import stream_motion
         from .motion.blinks import BlinkProcess
@@ -474,8 +475,8 @@ def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,
 
 
 def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words=None):
-    """A `lips.LipReader` holding `wave` (16 kHz, (N,)), with the words of `words` (a
-    `_words_heard` future) if given, or None when lip reading is off."""
+    """A `lips.LipReader` holding `wave` (16 kHz, (N,)), with the whole-clip readings of
+    `words` (`_words_heard`'s futures) if given, or None when lip reading is off."""
     if settings.lip_reading == 0:
         return None
     from .motion.lips import LipReader
@@ -483,21 +484,23 @@ def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words=None):
     lookahead = settings.lip_lookahead
     if lookahead is None:  # offline the whole clip is there to hear; a stream waits for it
         lookahead = STREAM_LIP_LOOKAHEAD if wave is None else len(wave) // SAMPLES_PER_FRAME + 1
-    reader = LipReader(int(lookahead), None if words is None else words.result())
+    heard = (None, None) if words is None else (words[0].result(), words[1].result())
+    reader = LipReader(int(lookahead), *heard)
     if wave is not None:
         reader.push(wave)
     return reader
 
 
 def _words_heard(settings: Settings, wave: np.ndarray):
-    """The words heard in a whole 16 kHz wave, being decoded from now on in a worker
-    process (`audio.words.WordsAhead`: beside the face analysis), or None when not
-    wanted."""
+    """The whole-clip readings of a 16 kHz wave, being heard from now on beside the face
+    analysis: the words (`audio.words.WordsAhead`, a worker process) and the IPA phones
+    (`audio.ipa.IpaAhead`, a thread), or None when not wanted."""
     if settings.lip_reading == 0 or not settings.lip_words:
         return None
+    from .audio.ipa import IpaAhead
     from .audio.words import WordsAhead
 
-    return WordsAhead(wave)
+    return WordsAhead(wave), IpaAhead(wave)
 
 
 def _feed(chunks: Iterable[np.ndarray], lips) -> Iterator[np.ndarray]:

@@ -105,8 +105,9 @@ class Settings:
                   "leaves them to the motion model", low=0.0, high=1.0,
         ui=((0, 1, 0.05),), label=("Lip reading",), metavar="S")
     lip_words: bool = control(
-        True, help="the lip reader also hears English words (offline; a stream hears "
-                   "phones only)", label=("Lip reader hears words",), stream=False)
+        True, help="the lip reader also hears the whole clip at once: English words and a "
+                   "second phone recogniser (offline; a stream hears phones only)",
+        label=("Lip reader hears the whole clip",), stream=False)
     lip_lookahead: int | None = control(
         None, help="frames of audio the lip reader hears past each window; streamed, each "
                    "adds 40 ms of latency and brings the lips closer to their sound",

@@ -49,7 +49,7 @@ def recognise_words(audio: np.ndarray) -> list[Phone]:
     out: list[Phone] = []
     start = 0
     while start < len(pcm):
-        stop = _cut(pcm, start)
+        stop = piece_end(pcm, start)
         out += [(name, a + start / SAMPLE_RATE, b + start / SAMPLE_RATE)
                 for name, a, b in _align(pcm[start:stop])]
         start = stop
@@ -93,10 +93,11 @@ def _levelled(audio: np.ndarray) -> np.ndarray:
                           [np.zeros(0, np.int16)])
 
 
-def _cut(pcm: np.ndarray, start: int) -> int:
-    """End of the piece beginning at `start`: the clip's end if within MAX_PIECE_S, else
-    the start of the quietest 25 fps frame in the piece's last third."""
-    longest = int(MAX_PIECE_S * SAMPLE_RATE)
+def piece_end(pcm: np.ndarray, start: int, longest_s: float | None = None) -> int:
+    """End of the piece of 16 kHz samples `pcm` (N,) beginning at `start`: the clip's end
+    if within `longest_s` (default MAX_PIECE_S), else the start of the quietest 25 fps
+    frame in the piece's last third (a pause, in speech)."""
+    longest = int((MAX_PIECE_S if longest_s is None else longest_s) * SAMPLE_RATE)
     if len(pcm) - start <= longest:
         return len(pcm)
     first, frames = start + 2 * longest // 3, longest // 3 // SAMPLES_PER_FRAME

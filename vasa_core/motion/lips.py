@@ -19,7 +19,9 @@ words' weighted WORD_WEIGHT. Two decoders that err differently: on the shared re
 the blend follows the real lips better than either reading alone, and on synthetic speech
 in many languages, whose random word lists no language model expects, a small weight
 loses nothing where an even blend does; WORD_WEIGHT was chosen on both
-(docs/experiments.md, "Words too, offline"; tests/test_lips.py).
+(docs/experiments.md, "Words too, offline"; tests/test_lips.py). A third reading, the
+phones a waveform phoneme recogniser hears in the whole clip (audio/ipa.py), is blended
+in after that at IPA_WEIGHT (docs/experiments.md, "A third reading").
 
 Causal. `reader(start, stop)` reads the frames [start, stop) from the phones heard up to
 frame `stop + lookahead`, so a streamed window's mouth comes from the audio it has, and
@@ -61,6 +63,7 @@ ARPABET: dict[str, tuple[str, ...]] = {
 
 REACH_S = 1.0  # segments further than this from a window do not move its mouth
 WORD_WEIGHT = 0.3  # share of the word reading in the mouth, when there is one
+IPA_WEIGHT = 0.3  # share of the IPA reading in the mouth (of the blend so far), likewise
 
 
 def viseme_segments(phones: list[Phone]) -> list[tuple[str, float, float, int]]:
@@ -83,11 +86,15 @@ class LipReader:
     far (closing towards rest). `silent` (D,): the same columns with nothing heard, the
     rest mouth, which audio guidance widens the lips away from (`motion.sampling`).
     `words`: the phones of a whole clip's words (`audio.words.recognise_words`), blended
-    in at WORD_WEIGHT; with them the reading is no longer causal (offline only)."""
+    in at WORD_WEIGHT, and `ipa` those of `audio.ipa.recognise_ipa`, at IPA_WEIGHT; with
+    either the reading is no longer causal (offline only)."""
 
-    def __init__(self, lookahead: int = 0, words: list[Phone] | None = None) -> None:
+    def __init__(self, lookahead: int = 0, words: list[Phone] | None = None,
+                 ipa: list[Phone] | None = None) -> None:
         self.lookahead = lookahead
-        self._words = None if words is None else viseme_segments(words)
+        self._offline = [(viseme_segments(phones), weight)
+                         for phones, weight in ((words, WORD_WEIGHT), (ipa, IPA_WEIGHT))
+                         if phones is not None]
         self._recogniser = PhoneRecogniser()
         self._columns = [MOUTH_NAMES.index(n) for n in LIP_NAMES]
         self._dims = [MOTION_INDEX[n] for n in LIP_NAMES]
@@ -107,8 +114,8 @@ class LipReader:
     def __call__(self, start: int, stop: int) -> np.ndarray:
         heard = self._recogniser.phones(stop + self.lookahead, after=start / FPS - REACH_S)
         mouth = self._mouth(viseme_segments(heard), start, stop)
-        if self._words is not None:
-            mouth += WORD_WEIGHT * (self._mouth(self._words, start, stop) - mouth)
+        for segments, weight in self._offline:
+            mouth += weight * (self._mouth(segments, start, stop) - mouth)
         out = np.full((stop - start, MOTION_DIM), np.nan, np.float32)
         out[:, self._dims] = mouth
         return out
@@ -121,11 +128,14 @@ class LipReader:
         return mouth_track(near, np.arange(start, stop) / FPS)[:, self._columns]
 
 
-def read_lips(audio: np.ndarray, frames: int, words: bool = False) -> np.ndarray:
+def read_lips(audio: np.ndarray, frames: int, words: bool = False,
+              ipa: bool = False) -> np.ndarray:
     """(frames, D) LipReader output for a whole 16 kHz clip (N,), read in one window;
-    `words`: with the clip's words too."""
+    `words`, `ipa`: with the clip's words, its IPA reading too."""
+    from ..audio.ipa import recognise_ipa
     from ..audio.words import recognise_words
 
-    reader = LipReader(words=recognise_words(audio) if words else None)
+    reader = LipReader(words=recognise_words(audio) if words else None,
+                       ipa=recognise_ipa(audio) if ipa else None)
     reader.push(audio)
     return reader(0, frames)
