@@ -319,6 +319,34 @@ def test_bad_options_raise_clear_errors(pipe, speech, kwargs, message):
         pipe(PORTRAIT, speech, **{"size": SIZE, **kwargs})
 
 
+def test_a_request_that_fails_on_its_image_stops_hearing_its_audio(pipe, monkeypatch):
+    """The whole-clip readings start beside the face analysis; a photo with no face ends
+    the request, and with it the IPA reading: no further piece of the audio is read (the
+    words' job is dropped too unless it has started)."""
+    import threading
+    import time
+
+    from vasa_core.audio import ipa
+
+    started, release, pieces = threading.Event(), threading.Event(), []
+
+    def held(audio):  # the first piece waits until the request has failed
+        pieces.append(len(audio))
+        started.set()
+        release.wait(10)
+        return []
+
+    monkeypatch.setattr(ipa, "tokens", held)
+    monkeypatch.setattr(ipa, "MAX_PIECE_S", 0.5)
+    blank = np.full((256, 256, 3), 255, np.uint8)
+    with pytest.raises(ValueError, match="no face"):
+        pipe(blank, (speech_like(4.0), 16000), size=SIZE)
+    assert started.wait(10)
+    release.set()
+    time.sleep(0.3)
+    assert len(pieces) == 1  # of the 8 pieces, only the one under way was read
+
+
 def test_bad_inputs_raise_clear_errors(pipe, speech, tmp_path):
     blank = np.full((256, 256, 3), 255, np.uint8)
     with pytest.raises(ValueError, match="no face"):

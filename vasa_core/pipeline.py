@@ -203,8 +203,13 @@ class TalkingFacePipeline:
         settings = Settings.of(options)
         wave = load_audio(audio)
         words = _words_heard(settings, wave)  # decoded while the face is analysed
-        face = self._face(image, settings.size, settings.crop, settings.full_side,
-                          settings.margin, settings.distance)
+        try:
+            face = self._face(image, settings.size, settings.crop, settings.full_side,
+                              settings.margin, settings.distance)
+        except BaseException:  # no face, a bad image: nobody will ask for the readings
+            for reading in words or ():
+                reading.cancel()
+            raise
         return (settings, wave, face,
                 *self._windows(wave, face.latent, settings, words))
 

@@ -95,13 +95,14 @@ class IpaUnavailable(RuntimeError):
     """hama cannot run here (no native library for this platform)."""
 
 
-def recognise_ipa(audio: np.ndarray) -> list[Phone]:
+def recognise_ipa(audio: np.ndarray, stop_early: threading.Event | None = None) -> list[Phone]:
     """Timed ARPAbet phones (and SIL) of a whole 16 kHz clip (N,), from hama's IPA, read
-    in pieces (module docstring). Raises IpaUnavailable where hama cannot run."""
+    in pieces (module docstring); once `stop_early` is set, no further piece is read.
+    Raises IpaUnavailable where hama cannot run."""
     audio = np.asarray(audio, np.float32)
     out: list[Phone] = []
     start = 0
-    while start < len(audio):
+    while start < len(audio) and not (stop_early is not None and stop_early.is_set()):
         stop = piece_end(audio, start, MAX_PIECE_S)
         offset = start / SAMPLE_RATE
         out += [(p, a + offset, b + offset) for p, a, b in spans(tokens(audio[start:stop]))]
@@ -149,16 +150,21 @@ def spans(frames: list[str], shift_s: float = SHIFT_S, max_s: float = MAX_S) -> 
 class IpaAhead:
     """`recognise_ipa(audio)` in a thread while the caller goes on (hama's native call
     releases the GIL); `result()` waits for it: the phones, or None (with a warning) where
-    hama cannot run."""
+    hama cannot run. `cancel()`: the caller will not ask (its request failed), so no
+    further piece is read."""
 
     def __init__(self, audio: np.ndarray) -> None:
         self._future: Future = Future()
         self._audio = np.asarray(audio, np.float32)
+        self._cancelled = threading.Event()
         threading.Thread(target=self._run, daemon=True).start()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
 
     def _run(self) -> None:
         try:
-            self._future.set_result(recognise_ipa(self._audio))
+            self._future.set_result(recognise_ipa(self._audio, self._cancelled))
         except Exception as err:  # noqa: BLE001 - handed to result(), raised there
             self._future.set_exception(err)
 

@@ -69,6 +69,11 @@ class WordsAhead:
             _worker.cache_clear()
             self._future = None
 
+    def cancel(self) -> None:
+        """The caller will not ask (its request failed): drop the job unless it started."""
+        if self._future is not None:
+            self._future.cancel()
+
     def result(self) -> list[Phone]:
         if self._future is not None:
             try:
