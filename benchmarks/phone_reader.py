@@ -24,7 +24,7 @@ Speech with known phone timing, two kinds, each sentence synthesised alone and p
 Both readers are scored at the 25 fps frame level (a frame is labelled by what covers its
 centre, `teacher.visemes.frame_visemes`) in the teacher's 16 viseme classes and in six
 coarse mouth classes (COARSE): PocketSphinx's ARPAbet through `motion.lips.ARPABET` as
-the pipeline reads it; hama's IPA through IPA_TO_ARPABET below into the same table; the
+the pipeline reads it; hama's IPA through `audio.ipa.IPA_TO_ARPABET` into the same table; the
 truth through the teacher's own eSpeak table (`teacher.visemes.read_phoneme`) or, for
 MBROLA's SAMPA names, through SAMPA_CLASSES. Also reported: the jaw the teacher's
 coarticulation draws from each reading correlated with the jaw from the truth (Pearson r
@@ -36,7 +36,7 @@ genuine).
 hama gives one CTC label per 20 ms (argmax, its default decoding); a phone is placed from
 its emission frame until the next phone's emission, moved HAMA_SHIFT_S earlier (CTC emits
 a little after a phone begins) and cut after HAMA_MAX_S; stretches of at least
-MIN_PAUSE_S with no phone are silence. `--grid` shows how the two settings were chosen
+MIN_PAUSE_S with no phone are silence (`audio.ipa.spans`, as the pipeline reads it). `--grid` shows how the two settings were chosen
 (least 6-class frame error on the English clips of both kinds; the other languages are
 held out) and what hama's own `ASRModel.phoneme_spans` gives instead. `--stream` reads
 hama as a stream must (re-reading a sliding window: hama is not causal). `--edge` feeds
@@ -63,7 +63,7 @@ from scipy.signal import resample_poly
 
 from vasa_core.audio import ipa
 from vasa_core.audio.ipa import (BLANK, FRAME_S, IPA_MODIFIERS, IPA_TO_ARPABET, MAX_S,
-                                 MIN_PAUSE_S, SHIFT_S, WORD_BOUNDARY)
+                                 SHIFT_S, WORD_BOUNDARY)
 from vasa_core.eval.phones import MOUTH_CLASSES
 from vasa_core.grid import FPS, SAMPLE_RATE, num_frames
 from vasa_core.motion.lips import viseme_segments as arpabet_segments
@@ -134,7 +134,6 @@ COARSE = MOUTH_CLASSES  # the six mouth classes (vasa_core.eval.phones)
 # hama's IPA and how its CTC frames become timed phones: the package's (audio/ipa.py)
 HAMA_WORD_BOUNDARY, HAMA_BLANK = WORD_BOUNDARY, BLANK
 HAMA_FRAME_S, HAMA_SHIFT_S, HAMA_MAX_S = FRAME_S, SHIFT_S, MAX_S  # SHIFT, MAX: from --grid
-SILENCE = "SIL"
 
 # MBROLA voices' SAMPA names -> teacher classes (longest match; a diphthong gives two).
 # Length ":", nasality "~", aspiration "_h", eSpeak's "/" and Italian stress digits are
@@ -318,37 +317,11 @@ def hama_stream_frames(wave: np.ndarray, window_s: float, hop_s: float,
 
 def hama_phones(tokens: list[str], shift_s: float = HAMA_SHIFT_S, max_s: float = HAMA_MAX_S,
                 word_ends: bool = False) -> list[tuple[str, float, float]]:
-    """Per-frame CTC tokens -> timed ARPAbet phones: each phone from its emission (moved
-    `shift_s` earlier) to the next phone's emission, at most `max_s`; modifiers continue
-    the phone before them; `word_ends`: a word boundary ends the phone before it."""
-    emissions, prev = [], None
-    for i, tok in enumerate(tokens):
-        if tok != prev and tok != HAMA_BLANK and tok not in IPA_MODIFIERS:
-            if tok == HAMA_WORD_BOUNDARY and not word_ends:
-                prev = tok
-                continue
-            if tok not in IPA_TO_ARPABET and tok != HAMA_WORD_BOUNDARY:
-                raise KeyError(f"no ARPAbet for hama token {tok!r}")
-            emissions.append((i, tok))
-        prev = tok
-    end_s = len(tokens) * HAMA_FRAME_S
-    out, last = [], 0.0
-    for k, (frame, tok) in enumerate(emissions):
-        if tok == HAMA_WORD_BOUNDARY:
-            continue
-        start = max(frame * HAMA_FRAME_S - shift_s, 0.0)
-        stop = emissions[k + 1][0] * HAMA_FRAME_S - shift_s if k + 1 < len(emissions) else end_s
-        stop = min(stop, start + max_s)
-        if start - last >= MIN_PAUSE_S:
-            out.append((SILENCE, last, start))
-        phones = IPA_TO_ARPABET[tok]
-        edges = np.linspace(start, stop, len(phones) + 1)
-        out += [(p, float(a), float(b)) for p, a, b in zip(phones, edges[:-1], edges[1:])
-                if b > a]
-        last = max(last, stop)
-    if end_s - last >= MIN_PAUSE_S:
-        out.append((SILENCE, last, end_s))
-    return out
+    """Per-frame CTC tokens -> timed ARPAbet phones, as the pipeline times them
+    (`audio.ipa.spans`) with these settings; `word_ends`: a word boundary ends the phone
+    before it."""
+    return ipa.spans(tokens, shift_s, max_s,
+                     frozenset({HAMA_WORD_BOUNDARY}) if word_ends else frozenset())
 
 
 def hama_own_spans(tokens: list[str]) -> list[tuple[str, float, float]]:

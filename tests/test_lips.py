@@ -1,6 +1,9 @@
-"""Lip reading (lips.py, audio/phones.py, audio/words.py): a real-speech phone recogniser
-feeding the teacher's mouth rules, read causally window by window for the sampler, and
-offline the words a word decoder hears, blended in."""
+"""Lip reading (lips.py, audio/phones.py, audio/words.py, audio/ipa.py): a real-speech
+phone recogniser feeding the teacher's mouth rules, read causally window by window for the
+sampler, and offline the words a word decoder hears and the phones of a waveform phoneme
+recogniser, blended in."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -111,20 +114,26 @@ def test_long_audio_is_read_in_utterances_without_a_seam(monkeypatch):
                                                   for a in range(0, frames, 10)]))
 
 
+@functools.cache
+def _jaw_r(**reading: bool) -> float:
+    """Mean over SENTENCES of the r between the jaw `read_lips(..., **reading)` reads and
+    the jaw of eSpeak's true phonemes."""
+    jaw, rs = MOUTH_NAMES.index("jawOpen"), []
+    for text in SENTENCES:
+        utt = _utterance(text)
+        times = np.arange(int(utt.duration * 25)) / 25.0
+        true = mouth_track(espeak_segments(utt.phonemes), times)[:, jaw]
+        rs.append(np.corrcoef(true, read_lips(utt.wave, len(times), **reading)[:, JAW])[0, 1])
+    return float(np.mean(rs))
+
+
 def test_words_add_to_the_phones_what_they_miss():
     """The mouth read from phones and words together follows eSpeak's true phonemes better
     than the phones alone (0.52 against 0.46 over three sentences; the real videos: model
     card), and the blend is exactly the phones' mouth moved WORD_WEIGHT towards the
     words'."""
-    jaw = MOUTH_NAMES.index("jawOpen")
-    alone, both = [], []
-    for text in SENTENCES:
-        utt = _utterance(text)
-        times = np.arange(int(utt.duration * 25)) / 25.0
-        true = mouth_track(espeak_segments(utt.phonemes), times)[:, jaw]
-        alone.append(np.corrcoef(true, read_lips(utt.wave, len(times))[:, JAW])[0, 1])
-        both.append(np.corrcoef(true, read_lips(utt.wave, len(times), words=True)[:, JAW])[0, 1])
-    assert np.mean(both) > np.mean(alone) + 0.02
+    assert _jaw_r(words=True) > _jaw_r() + 0.02
+    utt = _utterance(SENTENCES[-1])
     heard = recognise_words(utt.wave)
     assert {"S", "T", "L", "AH"} <= {p for p, _, _ in heard}  # "Please call Stella"
     phones, blended = LipReader(), LipReader(words=heard)
@@ -142,22 +151,15 @@ def test_the_ipa_reading_adds_to_phones_and_words():
     phonemes better than phones and words alone (0.64 against 0.52 over three sentences;
     the real videos: model card), and the blend is
     exactly the phones-and-words mouth moved IPA_WEIGHT towards the IPA reading's."""
-    jaw = MOUTH_NAMES.index("jawOpen")
-    two, three = [], []
-    for text in SENTENCES:
-        utt = _utterance(text)
-        times = np.arange(int(utt.duration * 25)) / 25.0
-        true = mouth_track(espeak_segments(utt.phonemes), times)[:, jaw]
-        two.append(np.corrcoef(true, read_lips(utt.wave, len(times), words=True)[:, JAW])[0, 1])
-        three.append(np.corrcoef(true, read_lips(utt.wave, len(times), words=True,
-                                                 ipa=True)[:, JAW])[0, 1])
-    assert np.mean(three) > np.mean(two) + 0.02, (two, three)
-    heard, ipa = recognise_words(utt.wave), recognise_ipa(utt.wave)
-    assert {"S", "T", "L"} <= {p for p, _, _ in ipa}  # "Please call Stella"
-    words, blended = LipReader(words=heard), LipReader(words=heard, ipa=ipa)
+    assert _jaw_r(words=True, ipa=True) > _jaw_r(words=True) + 0.02
+    utt = _utterance(SENTENCES[-1])
+    heard, heard_ipa = recognise_words(utt.wave), recognise_ipa(utt.wave)
+    assert {"S", "T", "L"} <= {p for p, _, _ in heard_ipa}  # "Please call Stella"
+    words, blended = LipReader(words=heard), LipReader(words=heard, ipa=heard_ipa)
     words.push(utt.wave)
     blended.push(utt.wave)
-    ipa_jaw = mouth_track(viseme_segments(ipa), np.arange(10, 40) / 25.0)[:, jaw]
+    jaw = MOUTH_NAMES.index("jawOpen")
+    ipa_jaw = mouth_track(viseme_segments(heard_ipa), np.arange(10, 40) / 25.0)[:, jaw]
     own = words(10, 40)[:, JAW]
     np.testing.assert_allclose(blended(10, 40)[:, JAW], own + IPA_WEIGHT * (ipa_jaw - own),
                                atol=1e-6)

@@ -32,7 +32,8 @@ its K history frames. The motion equals `sample_motion(..., window=hop)`: with h
 model's window W, the same steps and lip_words=False, `stream` yields exactly the frames
 `__call__` returns; shorter hops cut windows elsewhere, so the motion (not its
 statistics) differs from the offline clip's. A stream's lip reader hears phones only:
-words (`lip_words`) are final only once their utterance is over.
+words are final only once their utterance is over, and the IPA reader hears whole clips
+(both `lip_words`).
 """
 from __future__ import annotations
 
@@ -202,16 +203,16 @@ class TalkingFacePipeline:
 
         settings = Settings.of(options)
         wave = load_audio(audio)
-        words = _words_heard(settings, wave)  # decoded while the face is analysed
+        readings = _readings_ahead(settings, wave)  # heard while the face is analysed
         try:
             face = self._face(image, settings.size, settings.crop, settings.full_side,
                               settings.margin, settings.distance)
         except BaseException:  # no face, a bad image: nobody will ask for the readings
-            for reading in words or ():
+            for reading in readings or ():
                 reading.cancel()
             raise
         return (settings, wave, face,
-                *self._windows(wave, face.latent, settings, words))
+                *self._windows(wave, face.latent, settings, readings))
 
     def motion(self, audio, *, image=None, **options) -> Motion:
         """The motion alone (T, D) at 25 fps, for 3-D avatars (`arkit.motion_to_csv`).
@@ -286,26 +287,26 @@ class TalkingFacePipeline:
         return _joined(self._windows(wave, latent, settings)[1])
 
     def _windows(self, wave: np.ndarray, latent: FaceLatent | None, settings: Settings,
-                 words=None) -> tuple[int, Iterator[Motion]]:
+                 readings=None) -> tuple[int, Iterator[Motion]]:
         """(frames T, `_generate`'s motion window by window, lazily): the sampler's windows
         as they come (`stream_motion` at hop = W equals `sample_motion`: motion.windows),
         each blinked and retargeted (both per frame and causal), so drawing can begin with
-        the first. `words`: the lip reader's whole-clip readings already being heard
-        (`_words_heard`)."""
+        the first. `readings`: the lip reader's whole-clip readings already being heard
+        (`_readings_ahead`)."""
         from .audio import features
         from .motion import stream_motion
         from .motion.blinks import BlinkProcess
         from .motion.conditions import Controls, guidance_scales
 
         retarget = self._retarget(latent, settings)
-        words = words or _words_heard(settings, wave)  # decoded beside the features
+        readings = readings or _readings_ahead(settings, wave)  # heard beside the features
         feats = features(wave)
         blinks = BlinkProcess(settings.blink_rate, settings.seed)
         windows = stream_motion(self.model, [feats], Controls.of(settings),
                                 hop=self.model.config.window, steps=settings.steps,
                                 cfg_scales=guidance_scales(settings), seed=settings.seed,
                                 init_motion=retarget.reference[None],
-                                lips=_lip_reader(settings, wave, words),
+                                lips=_lip_reader(settings, wave, readings),
                                 lip_strength=settings.lip_reading)
         return len(feats), _retargeted(windows, [feats], blinks, retarget)
 
@@ -479,9 +480,10 @@ def _warm_up(face: _Face, motion: Callable[..., Iterator[np.ndarray]], hop: int,
         pass
 
 
-def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words=None):
-    """A `lips.LipReader` holding `wave` (16 kHz, (N,)), with the whole-clip readings of
-    `words` (`_words_heard`'s futures) if given, or None when lip reading is off."""
+def _lip_reader(settings: Settings, wave: np.ndarray | None = None, readings=None):
+    """A `lips.LipReader` holding `wave` (16 kHz, (N,)), with the whole-clip `readings`
+    (`_readings_ahead`'s words and IPA phones, being heard) if given, or None when lip
+    reading is off."""
     if settings.lip_reading == 0:
         return None
     from .motion.lips import LipReader
@@ -489,14 +491,14 @@ def _lip_reader(settings: Settings, wave: np.ndarray | None = None, words=None):
     lookahead = settings.lip_lookahead
     if lookahead is None:  # offline the whole clip is there to hear; a stream waits for it
         lookahead = STREAM_LIP_LOOKAHEAD if wave is None else len(wave) // SAMPLES_PER_FRAME + 1
-    heard = (None, None) if words is None else (words[0].result(), words[1].result())
-    reader = LipReader(int(lookahead), *heard)
+    words, ipa = (None, None) if readings is None else (r.result() for r in readings)
+    reader = LipReader(int(lookahead), words, ipa)
     if wave is not None:
         reader.push(wave)
     return reader
 
 
-def _words_heard(settings: Settings, wave: np.ndarray):
+def _readings_ahead(settings: Settings, wave: np.ndarray):
     """The whole-clip readings of a 16 kHz wave, being heard from now on beside the face
     analysis: the words (`audio.words.WordsAhead`, a worker process) and the IPA phones
     (`audio.ipa.IpaAhead`, a thread), or None when not wanted."""

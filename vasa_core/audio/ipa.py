@@ -120,18 +120,22 @@ def tokens(audio: np.ndarray) -> list[str]:
     return [model.decoder_tokens[t] for t in result.frame_token_ids]
 
 
-def spans(frames: list[str], shift_s: float = SHIFT_S, max_s: float = MAX_S) -> list[Phone]:
+def spans(frames: list[str], shift_s: float = SHIFT_S, max_s: float = MAX_S,
+          ends: frozenset[str] = frozenset()) -> list[Phone]:
     """Per-frame CTC tokens -> timed ARPAbet phones (module docstring); a token with no
-    ARPAbet (none known today) is skipped."""
+    ARPAbet (none known today) is skipped; one in `ends` (benchmarks/phone_reader.py tries
+    the word boundary) ends the phone before it and starts none."""
     emissions, prev = [], None
     for i, tok in enumerate(frames):
-        if tok != prev and tok in IPA_TO_ARPABET:
+        if tok != prev and (tok in IPA_TO_ARPABET or tok in ends):
             emissions.append((i, tok))
         prev = tok
     end_s = len(frames) * FRAME_S
     out: list[Phone] = []
     last = 0.0
     for k, (frame, tok) in enumerate(emissions):
+        if tok in ends:
+            continue
         start = max(frame * FRAME_S - shift_s, 0.0)
         stop = emissions[k + 1][0] * FRAME_S - shift_s if k + 1 < len(emissions) else end_s
         stop = min(stop, start + max_s)
