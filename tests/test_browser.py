@@ -14,6 +14,7 @@ to the page.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -314,8 +315,9 @@ def test_generate_video_in_browser(page, portrait, speech):
     seconds = time.monotonic() - started
 
     state = page.evaluate(PLAY_VIDEO)
-    assert state["error"] is None and state["readyState"] >= 2, state
-    assert state["how"] in ("src", "blob"), state
+    said = json.dumps(state)  # whole, where pytest would cut a dict's repr short
+    assert state["error"] is None and state["readyState"] >= 2, said
+    assert state["how"] in ("src", "blob"), said
     print(f"the video played from its {state['how']}; stalls: {state['stalls']}")
     assert abs(state["duration"] - sf.info(speech).duration) < 0.1, state
     assert (state["width"], state["height"]) == (256, 256), state

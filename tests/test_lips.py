@@ -115,12 +115,18 @@ def test_long_audio_is_read_in_utterances_without_a_seam(monkeypatch):
 
 
 @functools.cache
+def _spoken() -> tuple:
+    """SENTENCES spoken once: eSpeak's output depends on what it said before (its F0
+    flutter), so readings are compared on the very same audio."""
+    return tuple(_utterance(text) for text in SENTENCES)
+
+
+@functools.cache
 def _jaw_r(**reading: bool) -> float:
-    """Mean over SENTENCES of the r between the jaw `read_lips(..., **reading)` reads and
-    the jaw of eSpeak's true phonemes."""
+    """Mean over SENTENCES (`_spoken`) of the r between the jaw `read_lips(...,
+    **reading)` reads and the jaw of eSpeak's true phonemes."""
     jaw, rs = MOUTH_NAMES.index("jawOpen"), []
-    for text in SENTENCES:
-        utt = _utterance(text)
+    for utt in _spoken():
         times = np.arange(int(utt.duration * 25)) / 25.0
         true = mouth_track(espeak_segments(utt.phonemes), times)[:, jaw]
         rs.append(np.corrcoef(true, read_lips(utt.wave, len(times), **reading)[:, JAW])[0, 1])
@@ -133,7 +139,7 @@ def test_words_add_to_the_phones_what_they_miss():
     card), and the blend is exactly the phones' mouth moved WORD_WEIGHT towards the
     words'."""
     assert _jaw_r(words=True) > _jaw_r() + 0.02
-    utt = _utterance(SENTENCES[-1])
+    utt = _spoken()[-1]
     heard = recognise_words(utt.wave)
     assert {"S", "T", "L", "AH"} <= {p for p, _, _ in heard}  # "Please call Stella"
     phones, blended = LipReader(), LipReader(words=heard)
@@ -152,7 +158,7 @@ def test_the_ipa_reading_adds_to_phones_and_words():
     the real videos: model card), and the blend is
     exactly the phones-and-words mouth moved IPA_WEIGHT towards the IPA reading's."""
     assert _jaw_r(words=True, ipa=True) > _jaw_r(words=True) + 0.02
-    utt = _utterance(SENTENCES[-1])
+    utt = _spoken()[-1]
     heard, heard_ipa = recognise_words(utt.wave), recognise_ipa(utt.wave)
     assert {"S", "T", "L"} <= {p for p, _, _ in heard_ipa}  # "Please call Stella"
     words, blended = LipReader(words=heard), LipReader(words=heard, ipa=heard_ipa)
