@@ -72,9 +72,6 @@ KNOWN_GAPS = {
     # 0.41 eye distances on pixels (benchmarks/lifelike.py), but the fitted jawOpen only
     # rises 0.27 -> 0.50 (gain 0.23 < 0.3)
     ("jawOpen", "liveportrait_d8.jpg"),
-    # and on this black-and-white photo MediaPipe puts the lower lip on the tongue's top
-    # at jawOpen 1 (0.49 at 0.5, 0.39 at 1.0): the grey tongue reads as a lip
-    ("jawOpen", "liveportrait_s2.jpg"),
     ("mouthPucker", "face_recognition_biden2.jpg"), ("mouthPucker", "face_recognition_obama.jpg"),
     ("gaze_yaw", "liveportrait_d9.jpg"),
     ("pitch", "liveportrait_d9.jpg"),  # her head thrown back (-11 deg): a nod reads 0.63

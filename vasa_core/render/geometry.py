@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
-from matplotlib.path import Path as MplPath
 
 from ..face.basis import expression_basis, gaze_offsets
 from ..face.fit import transform_from_pose
@@ -46,6 +46,8 @@ AFFECT_MAX = 1.6
 CAMERA_DISTANCE = 6.0
 HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
 HEAD_RADII = np.array([0.62, 0.82, 0.72])
+PROXY_CLEARANCE = 0.04  # face widths: how far outside the face outline a proxy point lies
+NECK_FADE = 0.3  # face radii below the chin over which the ring's motion fades out
 
 
 def lip_gap(points: np.ndarray) -> float:
@@ -96,6 +98,13 @@ def _perspective(cam):
     return cam[..., :2] * (CAMERA_DISTANCE / (CAMERA_DISTANCE + cam[..., 2:]) - 1.0)
 
 
+def _signed_distance(polygon: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(M,) px from each of points (M, 2) to the closed polygon (K, 2): positive inside,
+    negative outside, whichever way round the polygon runs."""
+    poly = polygon.astype(np.float32).reshape(-1, 1, 2)
+    return np.array([cv2.pointPolygonTest(poly, (float(x), float(y)), True) for x, y in points])
+
+
 def _ellipsoid_points(n_lat: int = 9, n_lon: int = 18) -> np.ndarray:
     """(M, 3) points on the head ellipsoid (canonical units)."""
     lat = np.linspace(-0.45 * np.pi, 0.45 * np.pi, n_lat)
@@ -127,7 +136,7 @@ class HeadGeometry:
         pose0 = latent.pose0.to_array()
         shape0 = self._shape_np(latent.expression0, latent.gaze0)  # (478, 3) at rest
         mesh0 = self._project_np(pose0, shape0)
-        proxy3d, proxy0 = self._proxy(pose0)
+        proxy3d, proxy0 = self._proxy(pose0, mesh0)
         self.proxy3d = proxy3d
         ring, ring_w = self._ring(mesh0, proxy0)
         anchors = self._anchors()
@@ -267,20 +276,25 @@ class HeadGeometry:
         return self._identity + torch.einsum("bk,kvc->bvc", expr, self._basis) + gaze
 
     # -- control points ------------------------------------------------------------------
-    def _proxy(self, pose0):
+    def _proxy(self, pose0, mesh0: np.ndarray):
+        """(rest points (M, 3) canonical, source px (M, 2)) of the head proxy: the
+        ellipsoid's points the camera sees that lie PROXY_CLEARANCE face widths or more
+        outside the face's outline as the photo shows it (mesh0 (478, 2) px, the mesh at the
+        portrait's own expression). One inside it would move rigidly amid the mesh's
+        expressions and turns, tearing the face around it."""
         pts = _ellipsoid_points()
         s, rot, t = transform_from_pose(pose0, self.frame_size)
         cam = pts @ rot.T
         normal = ((pts - HEAD_CENTRE) / HEAD_RADII**2) @ rot.T
         visible = normal[:, 2] < -0.15 * np.linalg.norm(normal, axis=1)
-        mesh = self._project_np(pose0, self.latent.identity)[:N_MESH]
-        oval = MplPath(mesh[list(FACE_OVAL)])
         px = (s * cam + t)[:, :2]
-        keep = visible & ~oval.contains_points(px, radius=-0.04 * s)
+        keep = visible & (_signed_distance(mesh0[list(FACE_OVAL)], px) <= -PROXY_CLEARANCE * s)
         return pts[keep], px[keep]
 
     def _ring(self, mesh0, proxy0):
-        """Points beyond the head outline; weight 1 around the skull, fading below the chin."""
+        """Points beyond the head outline; weight 1 around the skull, fading to 0 within
+        NECK_FADE face radii below the chin: the shoulders and collar hold still while the
+        head turns, nods and tilts on its neck."""
         centre = mesh0[:N_MESH].mean(0)
         radius = np.linalg.norm(mesh0[:N_MESH] - centre, axis=1).max()
         ang = np.linspace(0, 2 * np.pi, 24, endpoint=False)
@@ -288,7 +302,7 @@ class HeadGeometry:
         chin_y = mesh0[152, 1]
         for k, f in enumerate((1.35, 1.75)):
             p = centre + f * radius * np.stack([np.sin(ang), -np.cos(ang)], 1)
-            below = np.clip((p[:, 1] - chin_y) / (0.8 * radius), 0, 1)
+            below = np.clip((p[:, 1] - chin_y) / (NECK_FADE * radius), 0, 1)
             rings.append(p)
             weights.append((1.0 - below) * (0.9 if k == 0 else 0.5))
         return np.concatenate(rings), np.concatenate(weights)
