@@ -37,6 +37,24 @@ def test_full_image_mode_keeps_resolution_and_reproduces():
     assert psnr(frames[1], latent.image) < 40.0  # the head really moved
 
 
+@pytest.mark.parametrize("path", PORTRAITS)
+def test_head_proxy_keeps_off_the_face(path):
+    """No rigid head-proxy point lies on the face as the photo shows it: one there moves
+    with the skull amid the jaw and expressions and notches the face around it (an open
+    jaw's chin cut into the collar). Each keeps PROXY_CLEARANCE face widths outside the
+    outline, measured by signed distance whichever way the outline runs."""
+    from vasa_core.render.geometry import PROXY_CLEARANCE
+
+    renderer = cached_renderer(str(path))
+    g = renderer.geometry
+    proxy = renderer.warp.source[g.n_mesh:g.n_mesh + g.n_proxy]
+    oval = g.source_full[list(T.FACE_OVAL)].reshape(-1, 1, 2)
+    face_px = renderer.latent.scale_px * renderer.canvas.scale
+    assert len(proxy) > 20  # hair and ears still have points to follow the head
+    inside = [cv2.pointPolygonTest(oval, (float(x), float(y)), True) for x, y in proxy]
+    assert max(inside) <= -0.9 * PROXY_CLEARANCE * face_px, max(inside)
+
+
 def _gradient_energy(frame: np.ndarray, region: np.ndarray) -> float:
     grey = frame.astype(np.float32).mean(-1)
     gx, gy = np.diff(grey, axis=1)[:-1], np.diff(grey, axis=0)[:, :-1]
