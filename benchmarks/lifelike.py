@@ -11,6 +11,8 @@ For the built-in portrait and every shared one, render the portrait's own motion
             re-read change of angle over the commanded one (target within 20 %)
     tears   the largest share of the face's pixels whose source point jumps over 3 px
             from a neighbour's over the four turns (eval.metrics.torn_share)
+    pulled  the largest share of the turned face's pixels that sample beyond the photo's
+            face outline: hair or background pulled into it (eval.metrics.pulled_share)
     emotions each emotion's offsets (teacher/emotion.py, strength 1) added to the
             portrait's own: the cosine between the re-read coefficient change (fitted
             against the portrait's identity) and the offsets, as `eval.controls` measures
@@ -29,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vasa_core.eval.metrics import eye_ratio, opening_ratio, torn_share
+from vasa_core.eval.metrics import eye_ratio, opening_ratio, pulled_share, torn_share
 from vasa_core.face import topology as T
 from vasa_core.face.analyze import analyze_image, default_detector, detect_and_fit
 from vasa_core.io.examples import example_portrait_path, shared_portraits
@@ -76,12 +78,18 @@ def read_expression(frame: np.ndarray, detector, identity: np.ndarray) -> np.nda
     return None if found is None else found[0].expression
 
 
-def tears(renderer: Renderer, motion: Motion) -> list[float]:
-    """eval.metrics.torn_share of each frame's backward map over its face."""
+def tears(renderer: Renderer, motion: Motion) -> tuple[list[float], list[float]]:
+    """Per frame, eval.metrics.torn_share of the backward map over the face, and
+    eval.metrics.pulled_share: the face's pixels that sample beyond the photo's face."""
     c = renderer.geometry.displacement(torch.as_tensor(motion.values))
     flow = renderer.warp.solve(c.disp, c.depth, c.turn)
-    return [torn_share(renderer.compositor.source_map(flow, i, c.target[i]),
-                       c.target[i][list(T.FACE_OVAL)]) for i in range(len(motion))]
+    oval, source = list(T.FACE_OVAL), renderer.geometry.source_full[list(T.FACE_OVAL)]
+    torn, pulled = [], []
+    for i in range(len(motion)):
+        src_map = renderer.compositor.source_map(flow, i, c.target[i])
+        torn.append(torn_share(src_map, c.target[i][oval]))
+        pulled.append(pulled_share(src_map, (renderer.warp.source + c.disp[i])[oval], source))
+    return torn, pulled
 
 
 def measure(path: Path, size: int) -> dict:
@@ -98,7 +106,8 @@ def measure(path: Path, size: int) -> dict:
            "jaw": round(opening_ratio(seen["jaw"][0]), 3) if seen["jaw"] else None,
            "blink": (round(eye_ratio(seen["blink"][0]) / eye_ratio(own_pts), 3)
                      if seen["blink"] else None)}
-    out["tears"] = round(max(tears(renderer, motion[3:3 + len(TURNS)])), 4)
+    torn, pulled = tears(renderer, motion[3:3 + len(TURNS)])
+    out["tears"], out["pulled"] = round(max(torn), 4), round(max(pulled), 4)
     for name, delta in TURNS:
         key = f"{name}{delta:+g}"
         out[key] = (round((seen[key][1][name] - own_pose[name]) / delta, 3)
@@ -131,7 +140,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     rows = [measure(Path(p), args.size) for p in [example_portrait_path(), *shared_portraits()]]
-    keys = ["jaw", "blink", *(f"{n}{d:+g}" for n, d in TURNS), "tears", "emo min", "back",
+    keys = ["jaw", "blink", *(f"{n}{d:+g}" for n, d in TURNS), "tears", "pulled", "emo min", "back",
             "filled"]
     print(f"{'portrait':30s}" + "".join(f"{k:>10s}" for k in keys))
     for row in rows:

@@ -26,3 +26,20 @@ def cached_renderer(path: str, size: int = 512, crop: str = "face"):
     from vasa_core.render import Renderer
 
     return Renderer(cached_latent(path), size=size, crop=crop)
+
+
+def _speak(text: str, sample_rate: int):
+    from vasa_core.speech.tts import synthesize
+
+    return synthesize(text, sample_rate=sample_rate).wave
+
+
+@functools.lru_cache(maxsize=8)
+def fresh_speech(text: str, sample_rate: int):
+    """(N,) float32 eSpeak speech of `text`, spoken by a fresh process: in-process eSpeak's
+    output depends on what it said before, so a test whose bound depends on the audio
+    would otherwise depend on which tests ran first."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_speak, (text, sample_rate))

@@ -11,8 +11,8 @@ import json
 import pytest
 import torch
 
+from conftest import fresh_speech
 from vasa_core.cli import main
-from vasa_core.speech.tts import synthesize
 from vasa_core.eval import evaluate_controls
 from vasa_core.io.examples import example_portrait_path
 from vasa_core.pipeline import TalkingFacePipeline
@@ -28,8 +28,8 @@ def report():
     torch.set_num_threads(1)
     try:
         pipe = TalkingFacePipeline.from_pretrained()
-        speech = synthesize("The quick brown fox jumps over the lazy dog.", sample_rate=RATE)
-        return evaluate_controls(pipe, str(example_portrait_path()), (speech.wave, RATE),
+        speech = fresh_speech("The quick brown fox jumps over the lazy dog.", RATE)
+        return evaluate_controls(pipe, str(example_portrait_path()), (speech, RATE),
                                  seconds=2.4, gazes=((-15.0, 0.0), (15.0, 0.0)),
                                  distances=(-0.2, 0.2), emotions=("happy",),
                                  cfg_audio=(0.0, 2.0), calibrate=False)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import cv2
 import numpy as np
 
 from ..face import topology as T
@@ -92,6 +93,21 @@ def torn_share(src_map: np.ndarray, outline: np.ndarray) -> float:
     ys, xs = np.mgrid[0:jump.shape[0], 0:jump.shape[1]]
     inside = Path(outline).contains_points(np.stack([xs.ravel(), ys.ravel()], 1))
     return float(np.mean(jump.ravel()[inside] > TEAR_PX)) if inside.any() else 0.0
+
+
+def pulled_share(src_map: np.ndarray, outline: np.ndarray, source_outline: np.ndarray) -> float:
+    """Share of the pixels inside `outline` (K, 2) px, a frame's face outline shrunk by
+    2 px, whose source point (src_map (H, W, 2) px) lies outside `source_outline` (K, 2)
+    px, the photo's face: hair or background pulled into a turned face."""
+    from matplotlib.path import Path
+
+    ys, xs = np.mgrid[0:src_map.shape[0], 0:src_map.shape[1]]
+    face = Path(outline).contains_points(np.stack([xs.ravel(), ys.ravel()], 1))
+    mask = face.reshape(src_map.shape[:2]).astype(np.uint8)
+    inside = cv2.erode(mask, np.ones((5, 5), np.uint8)).astype(bool)
+    if not inside.any():
+        return 0.0
+    return float(np.mean(~Path(source_outline).contains_points(src_map[inside])))
 
 
 def log_energy(wave: np.ndarray, frames: int, samples_per_frame: int = 640) -> np.ndarray:

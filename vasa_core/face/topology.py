@@ -34,6 +34,12 @@ FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365
              378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162,
              21, 54, 103, 67, 109)
 
+# The mesh's points next to the outline (its neighbours in MediaPipe's face tessellation,
+# FACEMESH_TESSELATION; tests/test_render.py checks this against it).
+OUTLINE_RING = (34, 68, 69, 71, 104, 108, 135, 137, 138, 139, 140, 151, 169, 170, 171, 175,
+                177, 215, 227, 264, 298, 299, 301, 333, 337, 364, 366, 367, 368, 369, 394,
+                395, 396, 401, 435, 447)
+
 NOSE_TIP = 1
 CHIN = 152
 FOREHEAD = 10

@@ -20,7 +20,8 @@ import torch
 
 from ..face.basis import expression_basis, gaze_offsets
 from ..face.fit import transform_from_pose
-from ..face.topology import FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER, lid_pairs
+from ..face.topology import (FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER, OUTLINE_RING,
+                             lid_pairs)
 from ..latent import (AFFECT, EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE,
                       FaceLatent)
 
@@ -48,6 +49,13 @@ HEAD_CENTRE = np.array([0.0, -0.12, 0.05])  # canonical units (face widths)
 HEAD_RADII = np.array([0.62, 0.82, 0.72])
 PROXY_CLEARANCE = 0.04  # face widths: how far outside the face outline a proxy point lies
 NECK_FADE = 0.3  # face radii below the chin over which the ring's motion fades out
+# The face's outline is where the photo sees the mesh edge-on: its points and the next
+# ring's lie close together in the photo but at different depths, so a turn shifts them
+# unevenly, and the thin triangles between them fold and stretch by turns, combing hair
+# and skin together along the cheek. Their displacements are averaged over the mesh's
+# points with a Gaussian this wide (face widths), so the outline compresses or widens
+# smoothly instead (`_outline_kernel`).
+OUTLINE_SMOOTHING = 0.035
 
 
 def lip_gap(points: np.ndarray) -> float:
@@ -152,6 +160,8 @@ class HeadGeometry:
         self._src = t(self.source)
         self._rest, self._gain, self._ceiling = self._stretch()
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
+        self._outline = list(FACE_OVAL + OUTLINE_RING)
+        self._outline_kernel = t(self._outline_kernel(self.source[:N_MESH]))
         rot0 = transform_from_pose(pose0, self.frame_size)[1]
         # (rest points (V, 3), their `_perspective` at the portrait's own pose (V, 2)):
         # the face mesh and the head proxy
@@ -307,6 +317,15 @@ class HeadGeometry:
             weights.append((1.0 - below) * (0.9 if k == 0 else 0.5))
         return np.concatenate(rings), np.concatenate(weights)
 
+    def _outline_kernel(self, mesh: np.ndarray) -> np.ndarray:
+        """(len(self._outline), N_MESH) Gaussian weights, each row summing to 1, that
+        average the mesh's displacements (mesh (N_MESH, 2) source px) onto the outline
+        and the ring next to it (OUTLINE_SMOOTHING)."""
+        sigma = OUTLINE_SMOOTHING * self.latent.scale_px * self.canvas.scale
+        d2 = ((mesh[self._outline, None].astype(np.float64) - mesh[None]) ** 2).sum(-1)
+        w = np.exp(-0.5 * d2 / sigma**2)
+        return w / w.sum(1, keepdims=True)
+
     def _nearest_proxy(self, ring, proxy0) -> np.ndarray:
         d = np.linalg.norm(ring[:, None] - proxy0[None], axis=-1)
         return d.argmin(1)
@@ -329,6 +348,7 @@ class HeadGeometry:
         proxy = self.project(pose, self._proxy3d.expand(len(motion), -1, -1),
                              self._perspective0[1])
         d_mesh = target[:, :N_MESH, :2] - self._src[:N_MESH]
+        d_mesh[:, self._outline] = torch.einsum("on,bnc->boc", self._outline_kernel, d_mesh)
         d_proxy = proxy[..., :2] - self._src[N_MESH:N_MESH + self.n_proxy]
         d_ring = d_proxy[:, self._ring_nearest] * self._ring_w[None, :, None]
         n_anchor = len(self._src) - N_MESH - self.n_proxy - self.n_ring
