@@ -54,7 +54,7 @@ NECK_FADE = 0.3  # face radii below the chin over which the ring's motion fades 
 # unevenly, and the thin triangles between them fold and stretch by turns, combing hair
 # and skin together along the cheek. Their displacements are averaged over the mesh's
 # points with a Gaussian this wide (face widths), so the outline compresses or widens
-# smoothly instead (`_outline_kernel`).
+# smoothly instead (`HeadGeometry._outline_weights`).
 OUTLINE_SMOOTHING = 0.035
 
 
@@ -161,7 +161,7 @@ class HeadGeometry:
         self._rest, self._gain, self._ceiling = self._stretch()
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
         self._outline = list(FACE_OVAL + OUTLINE_RING)
-        self._outline_kernel = t(self._outline_kernel(self.source[:N_MESH]))
+        self._outline_kernel = t(self._outline_weights(self.source[:N_MESH]))
         rot0 = transform_from_pose(pose0, self.frame_size)[1]
         # (rest points (V, 3), their `_perspective` at the portrait's own pose (V, 2)):
         # the face mesh and the head proxy
@@ -317,7 +317,7 @@ class HeadGeometry:
             weights.append((1.0 - below) * (0.9 if k == 0 else 0.5))
         return np.concatenate(rings), np.concatenate(weights)
 
-    def _outline_kernel(self, mesh: np.ndarray) -> np.ndarray:
+    def _outline_weights(self, mesh: np.ndarray) -> np.ndarray:
         """(len(self._outline), N_MESH) Gaussian weights, each row summing to 1, that
         average the mesh's displacements (mesh (N_MESH, 2) source px) onto the outline
         and the ring next to it (OUTLINE_SMOOTHING)."""
