@@ -78,7 +78,7 @@ def read_expression(frame: np.ndarray, detector, identity: np.ndarray) -> np.nda
     return None if found is None else found[0].expression
 
 
-def tears(renderer: Renderer, motion: Motion) -> tuple[list[float], list[float]]:
+def turn_faults(renderer: Renderer, motion: Motion) -> tuple[list[float], list[float]]:
     """Per frame, eval.metrics.torn_share of the backward map over the face, and
     eval.metrics.pulled_share: the face's pixels that sample beyond the photo's face."""
     c = renderer.geometry.displacement(torch.as_tensor(motion.values))
@@ -106,7 +106,7 @@ def measure(path: Path, size: int) -> dict:
            "jaw": round(opening_ratio(seen["jaw"][0]), 3) if seen["jaw"] else None,
            "blink": (round(eye_ratio(seen["blink"][0]) / eye_ratio(own_pts), 3)
                      if seen["blink"] else None)}
-    torn, pulled = tears(renderer, motion[3:3 + len(TURNS)])
+    torn, pulled = turn_faults(renderer, motion[3:3 + len(TURNS)])
     out["tears"], out["pulled"] = round(max(torn), 4), round(max(pulled), 4)
     for name, delta in TURNS:
         key = f"{name}{delta:+g}"

@@ -104,15 +104,29 @@ def test_torn_share_sees_a_tear_and_not_a_smooth_warp():
     assert 0.02 < torn_share(torn, square) < 0.06  # one column of the 30 x 30 inside
 
 
-def _torn(renderer, motion, turn) -> list[float]:
-    """eval.metrics.torn_share of each frame's map over its face, with `turn` passed to
-    the solve as given (None: the fixed point alone, nothing hidden)."""
+def _turned(latent, degrees=(-25.0, 25.0)):
+    """The portrait's own motion turned by each yaw in `degrees` from its own pose."""
+    m0 = latent.motion0()
+    return m0.concat([m0.set("yaw", latent.pose0.yaw + d) for d in degrees])
+
+
+def _maps(renderer, motion, hide: bool = True):
+    """Per frame: (its backward map (S, S, 2), the face outline at the target landmarks
+    (K, 2) px, the outline where its control points moved (K, 2) px); `hide`: the turn is
+    passed to the solve (False: the fixed point alone, nothing hidden)."""
+    c = renderer.geometry.displacement(torch.as_tensor(motion.values))
+    flow = renderer.warp.solve(c.disp, c.depth, c.turn if hide else None)
+    oval = list(T.FACE_OVAL)
+    for i in range(len(motion)):
+        yield (renderer.compositor.source_map(flow, i, c.target[i]).copy(), c.target[i][oval],
+               (renderer.warp.source + c.disp[i])[oval])
+
+
+def _torn(renderer, motion, hide: bool) -> list[float]:
+    """eval.metrics.torn_share of each frame's map over its face (`_maps`)."""
     from vasa_core.eval.metrics import torn_share
 
-    c = renderer.geometry.displacement(torch.as_tensor(motion.values))
-    flow = renderer.warp.solve(c.disp, c.depth, c.turn if turn else None)
-    return [torn_share(renderer.compositor.source_map(flow, i, c.target[i]).copy(),
-                       c.target[i][list(T.FACE_OVAL)]) for i in range(len(motion))]
+    return [torn_share(m, target) for m, target, _ in _maps(renderer, motion, hide)]
 
 
 def test_a_turned_head_hides_its_far_cheek_instead_of_folding_it():
@@ -122,8 +136,7 @@ def test_a_turned_head_hides_its_far_cheek_instead_of_folding_it():
     tear, as benchmarks/lifelike.py measures it; over its eleven portraits, 1.3 % against
     1.8 % with nothing hidden)."""
     latent, renderer = cached_latent(PATH), cached_renderer(PATH, 256)
-    m0 = latent.motion0()
-    turns = m0.concat([m0.set("yaw", latent.pose0.yaw + d) for d in (-25.0, 25.0)])
+    turns = _turned(latent)
     hidden, folded = _torn(renderer, turns, True), _torn(renderer, turns, False)
     assert np.mean(hidden) <= 0.8 * np.mean(folded), (hidden, folded)
     assert max(hidden) <= 0.015, hidden
@@ -138,15 +151,9 @@ def test_a_turned_face_pulls_in_no_hair_or_background(path):
     from vasa_core.eval.metrics import pulled_share
 
     latent, renderer = cached_latent(str(path)), cached_renderer(str(path), 256)
-    m0 = latent.motion0()
-    turns = m0.concat([m0.set("yaw", latent.pose0.yaw + d) for d in (-25.0, 25.0)])
-    c = renderer.geometry.displacement(torch.as_tensor(turns.values))
-    flow = renderer.warp.solve(c.disp, c.depth, c.turn)
-    oval = list(T.FACE_OVAL)
-    for i in range(len(turns)):
-        src_map = renderer.compositor.source_map(flow, i, c.target[i])
-        moved = (renderer.warp.source + c.disp[i])[oval]
-        assert pulled_share(src_map, moved, renderer.geometry.source_full[oval]) <= 0.02
+    source = renderer.geometry.source_full[list(T.FACE_OVAL)]
+    for src_map, _, moved in _maps(renderer, _turned(latent)):
+        assert pulled_share(src_map, moved, source) <= 0.02
 
 
 def test_outline_ring_is_the_meshs_own():

@@ -82,17 +82,22 @@ def opening_from_fits(found: list) -> np.ndarray:
 TEAR_PX = 3.0  # a source jump between neighbouring output pixels that reads as a tear
 
 
+def _inside(shape: tuple[int, int], outline: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the pixels (centres at integer coordinates) inside `outline` (K, 2) px."""
+    from matplotlib.path import Path
+
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]]
+    return Path(outline).contains_points(np.stack([xs.ravel(), ys.ravel()], 1)).reshape(shape)
+
+
 def torn_share(src_map: np.ndarray, outline: np.ndarray) -> float:
     """Share of the pixels inside `outline` (K, 2) px whose source point (src_map (H, W, 2)
     px, a renderer's backward map) jumps more than TEAR_PX from a neighbour's: a tear or
     a fold of the map (an occlusion edge counts too, but is one line of pixels)."""
-    from matplotlib.path import Path
-
     jump = np.maximum(np.linalg.norm(np.diff(src_map, axis=1)[:-1], axis=-1),
                       np.linalg.norm(np.diff(src_map, axis=0)[:, :-1], axis=-1))
-    ys, xs = np.mgrid[0:jump.shape[0], 0:jump.shape[1]]
-    inside = Path(outline).contains_points(np.stack([xs.ravel(), ys.ravel()], 1))
-    return float(np.mean(jump.ravel()[inside] > TEAR_PX)) if inside.any() else 0.0
+    inside = _inside(jump.shape, outline)
+    return float(np.mean(jump[inside] > TEAR_PX)) if inside.any() else 0.0
 
 
 def pulled_share(src_map: np.ndarray, outline: np.ndarray, source_outline: np.ndarray) -> float:
@@ -101,10 +106,8 @@ def pulled_share(src_map: np.ndarray, outline: np.ndarray, source_outline: np.nd
     px, the photo's face: hair or background pulled into a turned face."""
     from matplotlib.path import Path
 
-    ys, xs = np.mgrid[0:src_map.shape[0], 0:src_map.shape[1]]
-    face = Path(outline).contains_points(np.stack([xs.ravel(), ys.ravel()], 1))
-    mask = face.reshape(src_map.shape[:2]).astype(np.uint8)
-    inside = cv2.erode(mask, np.ones((5, 5), np.uint8)).astype(bool)
+    face = _inside(src_map.shape[:2], outline).astype(np.uint8)
+    inside = cv2.erode(face, np.ones((5, 5), np.uint8)).astype(bool)
     if not inside.any():
         return 0.0
     return float(np.mean(~Path(source_outline).contains_points(src_map[inside])))

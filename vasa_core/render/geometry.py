@@ -160,8 +160,9 @@ class HeadGeometry:
         self._src = t(self.source)
         self._rest, self._gain, self._ceiling = self._stretch()
         self._ring_nearest = torch.as_tensor(self._nearest_proxy(ring, proxy0), device=device)
-        self._outline = list(FACE_OVAL + OUTLINE_RING)
-        self._outline_kernel = t(self._outline_weights(self.source[:N_MESH]))
+        outline = list(FACE_OVAL + OUTLINE_RING)
+        self._outline = torch.as_tensor(outline, device=device)
+        self._outline_kernel = t(self._outline_weights(self.source[:N_MESH], outline))
         rot0 = transform_from_pose(pose0, self.frame_size)[1]
         # (rest points (V, 3), their `_perspective` at the portrait's own pose (V, 2)):
         # the face mesh and the head proxy
@@ -317,12 +318,12 @@ class HeadGeometry:
             weights.append((1.0 - below) * (0.9 if k == 0 else 0.5))
         return np.concatenate(rings), np.concatenate(weights)
 
-    def _outline_weights(self, mesh: np.ndarray) -> np.ndarray:
-        """(len(self._outline), N_MESH) Gaussian weights, each row summing to 1, that
-        average the mesh's displacements (mesh (N_MESH, 2) source px) onto the outline
-        and the ring next to it (OUTLINE_SMOOTHING)."""
+    def _outline_weights(self, mesh: np.ndarray, outline: list[int]) -> np.ndarray:
+        """(len(outline), N_MESH) Gaussian weights, each row summing to 1, that average
+        the mesh's displacements (mesh (N_MESH, 2) source px) onto the `outline` points,
+        the face's outline and the ring next to it (OUTLINE_SMOOTHING)."""
         sigma = OUTLINE_SMOOTHING * self.latent.scale_px * self.canvas.scale
-        d2 = ((mesh[self._outline, None].astype(np.float64) - mesh[None]) ** 2).sum(-1)
+        d2 = ((mesh[outline, None].astype(np.float64) - mesh[None]) ** 2).sum(-1)
         w = np.exp(-0.5 * d2 / sigma**2)
         return w / w.sum(1, keepdims=True)
 
