@@ -16,7 +16,7 @@ from scipy.signal import find_peaks
 from conftest import cached_latent, cached_renderer
 from vasa_core.face import topology as T
 from vasa_core.io.examples import example_portrait_path
-from vasa_core.render.mouth import _MouthFrame
+from vasa_core.render.mouth_frame import MouthFrame
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def opened():
     return frame.astype(np.float32).mean(-1), target
 
 
-def _sample(grey: np.ndarray, frame: _MouthFrame, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _sample(grey: np.ndarray, frame: MouthFrame, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Grey values at mouth-frame coordinates (u, v) px (nearest pixel)."""
     xy = frame.origin + u[:, None] * frame.axis + v[:, None] * frame.normal
     x, y = np.clip(xy.round().astype(int), 0, np.array(grey.shape[::-1]) - 1).T
@@ -39,7 +39,7 @@ def _sample(grey: np.ndarray, frame: _MouthFrame, u: np.ndarray, v: np.ndarray) 
 
 def test_the_upper_row_is_many_separate_teeth(opened):
     grey, target = opened
-    frame = _MouthFrame(target)
+    frame = MouthFrame(target)
     u = np.linspace(-0.6 * frame.half, 0.6 * frame.half, 400)
     v_up = frame.curve(target, T.LIPS_INNER_UPPER, u)
     eyes = float(np.linalg.norm(target[33] - target[263]))
@@ -52,7 +52,7 @@ def test_the_upper_row_is_many_separate_teeth(opened):
 
 def test_lower_teeth_rest_on_the_lower_lip(opened):
     grey, target = opened
-    frame = _MouthFrame(target)
+    frame = MouthFrame(target)
     u = np.zeros(1)
     v_up = float(frame.curve(target, T.LIPS_INNER_UPPER, u)[0])
     v_lo = float(frame.curve(target, T.LIPS_INNER_LOWER, u)[0])

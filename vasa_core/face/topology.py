@@ -41,7 +41,9 @@ OUTLINE_RING = (34, 68, 69, 71, 104, 108, 135, 137, 138, 139, 140, 151, 169, 170
                 395, 396, 401, 435, 447)
 
 NOSE_TIP = 1
+NOSE_BASE = 2  # below the tip, where the upper lip begins: moves with the skull
 CHIN = 152
+UPPER_LIP_MIDDLE, LOWER_LIP_MIDDLE = 13, 14  # the inner lips' middle points
 FOREHEAD = 10
 CHEEK_RIGHT, CHEEK_LEFT = 234, 454  # outline extremes; their distance is the face width
 NOSE_WING_RIGHT, NOSE_WING_LEFT = 129, 358

@@ -14,7 +14,9 @@ corner-to-corner axis, v down across it):
   shadow   the lips shade the teeth and gums just inside them.
 
 Colours follow the portrait: teeth take the white balance and brightness of its skin, or
-its own teeth when the photo shows them; cavity, tongue and gums take its lip colour. The
+its own teeth's colour when the photo shows them, and then the photo's teeth themselves are
+drawn over the rows, the upper with the skull and the lower with the jaw (own_teeth.py);
+cavity, tongue and gums take its lip colour. The
 interior fades in with the opening beyond the portrait's own, so the portrait's own mouth
 (closed or open) is reproduced exactly at its own motion.
 """
@@ -25,9 +27,10 @@ import numpy as np
 
 from ..face import topology as T
 from ..latent import FaceLatent
+from .mouth_frame import MouthFrame
+from .own_teeth import OwnTeeth, distinct
 
 INNER = np.array(T.LIPS_INNER_UPPER + T.LIPS_INNER_LOWER[::-1][1:-1])
-NOSE_BASE, CHIN = 2, 152  # skull and jaw anchors (MediaPipe face-mesh indices)
 # Sizes in face widths, the latent's unit: the canonical face is 1.0 wide and 0.66 between
 # the outer eye corners, so one unit is about 143 mm on an adult (outer corners ~95 mm).
 TEETH_HEIGHT = 0.073  # upper central incisor crown, ~10.5 mm
@@ -66,6 +69,11 @@ class MouthRenderer:
         balance = skin / max(grey, 1.0)  # the portrait's white balance, as a tint
         bright = float(np.clip(grey * 1.05 + 30, 110, 235))
         self.teeth = self._own_teeth(canvas_image, src)
+        # the photo's teeth themselves, drawn over the interior (own_teeth.py)
+        share = 0.0 if self.teeth is None else distinct(self.teeth, skin)
+        self.own = (None if share <= 0.0
+                    else OwnTeeth(canvas_image, src, TEETH_HEIGHT * self.face_px, self.teeth,
+                             share))
         if self.teeth is None:  # enamel: bright, lit by the same light as the skin
             self.teeth = np.clip(bright * (0.55 + 0.45 * balance), 0, 255)
         self.cavity = np.clip(0.28 * lips + 6 * balance, 0, 255)
@@ -98,14 +106,14 @@ class MouthRenderer:
         """Where the rows sit, in the mouth frame of `points` (the portrait's neutral face:
         relaxed lips, closed jaw), as distances per eye width: the upper row's gum line
         below the nose base, the lower row's biting edge above the chin."""
-        frame = _MouthFrame(points)
+        frame = MouthFrame(points)
         eyes = max(float(np.linalg.norm(points[33] - points[263])), 1e-6)
         upper_lip = float(np.mean(frame.v(points[list(T.LIPS_INNER_UPPER[4:7])])))
         face = self.face_px * eyes / self.eyes0
         top = upper_lip - (TEETH_HEIGHT - TEETH_SHOWN) * face
         edge = top + (TEETH_HEIGHT - OVERBITE) * face
-        return ((top - frame.v(points[NOSE_BASE])) / eyes,
-                (frame.v(points[CHIN]) - edge) / eyes)
+        return ((top - frame.v(points[T.NOSE_BASE])) / eyes,
+                (frame.v(points[T.CHIN]) - edge) / eyes)
 
     def weight(self, target: np.ndarray) -> float:
         """0 at the portrait's own opening, 1 once the lips part ~0.04 face widths more."""
@@ -133,7 +141,7 @@ class MouthRenderer:
 
     def _interior(self, target, x0, y0, x1, y1) -> np.ndarray:
         """(h, w, 3) float colours of the interior in the box."""
-        frame = _MouthFrame(target)
+        frame = MouthFrame(target)
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32) + 0.5
         u, v = frame.uv(np.stack([xs, ys], -1))
         v_up, v_lo = frame.curve(target, T.LIPS_INNER_UPPER, u), \
@@ -146,8 +154,8 @@ class MouthRenderer:
         out = self.cavity * (1.0 - 0.55 * centre)[..., None]
         out = _over(out, *_tongue(u / half, v, v_lo, gap, self.tongue))
         eyes = self.eyes0 * scale
-        top = frame.v(target[NOSE_BASE]) + self.anchors0[0] * eyes  # upper gum line
-        edge = frame.v(target[CHIN]) - self.anchors0[1] * eyes  # lower incisal edge
+        top = frame.v(target[T.NOSE_BASE]) + self.anchors0[0] * eyes  # upper gum line
+        edge = frame.v(target[T.CHIN]) - self.anchors0[1] * eyes  # lower incisal edge
         # the lower lip covers the lower teeth but for their edge: it drops further than the
         # chin-anchored row when the mouth opens (the lip's own travel), and takes them along
         edge = max(edge, float(frame.curve(target, T.LIPS_INNER_LOWER, np.zeros(1))[0])
@@ -160,33 +168,10 @@ class MouthRenderer:
         for row, shade, dim in (_row(u, lower_root - v, face, LOWER_EDGES, LOWER_HEIGHT) + (0.9,),
                                 _row(u, v - top, face, UPPER_EDGES, TEETH_HEIGHT) + (1.0,)):
             out = _over(out, self.teeth * (dim * shade)[..., None], row * corridor)
+        if self.own is not None:
+            out = self.own.draw(out, frame, target, u, v)
         lip_shadow = np.clip(np.minimum(v - v_up, v_lo - v) / (0.015 * face), 0, 1)
         return out * (0.85 + 0.15 * lip_shadow)[..., None]
-
-
-class _MouthFrame:
-    """The mouth's own frame: u along the corner-to-corner axis from the mouth centre, v
-    across it, pointing down the face (px)."""
-
-    def __init__(self, points: np.ndarray):
-        right, left = points[78], points[308]
-        self.axis = (left - right) / max(np.linalg.norm(left - right), 1e-6)
-        self.normal = np.array([-self.axis[1], self.axis[0]])
-        self.origin = (right + left) / 2
-        self.half = max(np.linalg.norm(left - right) / 2, 1.0)
-
-    def uv(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rel = xy - self.origin
-        return rel @ self.axis, rel @ self.normal
-
-    def v(self, xy: np.ndarray):
-        return (np.asarray(xy) - self.origin) @ self.normal
-
-    def curve(self, points: np.ndarray, idx, u: np.ndarray) -> np.ndarray:
-        """v of the contour `idx` of `points` at each u (linear between landmarks)."""
-        pu, pv = self.uv(points[list(idx)])
-        order = np.argsort(pu)
-        return np.interp(u, pu[order], pv[order])
 
 
 def _row(u: np.ndarray, depth: np.ndarray, face: float, edges: np.ndarray, height: float
