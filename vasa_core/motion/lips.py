@@ -39,7 +39,7 @@ import numpy as np
 
 from ..grid import FPS, SAMPLES_PER_FRAME
 from ..audio.phones import Phone, PhoneRecogniser
-from ..teacher.coarticulation import mouth_track
+from ..teacher.coarticulation import CoarticulationConfig, mouth_track
 from ..teacher.visemes import MOUTH_NAMES, VOWELS
 from ..latent import MOTION_DIM, MOTION_INDEX
 
@@ -62,6 +62,14 @@ ARPABET: dict[str, tuple[str, ...]] = {
 }  # anything else (SIL, +NSN+ noise, +SPN+ ...) is silence
 
 REACH_S = 1.0  # segments further than this from a window do not move its mouth
+# A reading of the whole clip (words, IPA) is drawn with the teacher's rules but shorter
+# dominance decays (the teacher's 70 ms ahead / 45 ms behind made its training mouths):
+# real mouths, re-read on the eleven shared videos, move from one shape to the next about
+# as abruptly as this, and the teacher's smoother mouth followed them less well (chosen
+# leaving each video out). Phones alone, heard as a stream hears them, keep the teacher's
+# decays, which forgive a phone guessed late: drawn sharp, streams followed real lips less
+# well (docs/experiments.md, "A sharper reader").
+READER_COARTICULATION = CoarticulationConfig(tau_before=0.02, tau_after=0.015)
 WORD_WEIGHT = 0.3  # share of the word reading in the mouth, when there is one
 IPA_WEIGHT = 0.3  # share of the IPA reading in the mouth (of the blend so far), likewise
 
@@ -87,7 +95,8 @@ class LipReader:
     rest mouth, which audio guidance widens the lips away from (`motion.sampling`).
     `words`: the phones of a whole clip's words (`audio.words.recognise_words`), blended
     in at WORD_WEIGHT, and `ipa` those of `audio.ipa.recognise_ipa`, at IPA_WEIGHT; with
-    either the reading is no longer causal (offline only)."""
+    either the reading is no longer causal (offline only) and is drawn with
+    READER_COARTICULATION."""
 
     def __init__(self, lookahead: int = 0, words: list[Phone] | None = None,
                  ipa: list[Phone] | None = None) -> None:
@@ -95,6 +104,7 @@ class LipReader:
         self._offline = [(viseme_segments(phones), weight)
                          for phones, weight in ((words, WORD_WEIGHT), (ipa, IPA_WEIGHT))
                          if phones is not None]
+        self.coarticulation = READER_COARTICULATION if self._offline else CoarticulationConfig()
         self._recogniser = PhoneRecogniser()
         self._columns = [MOUTH_NAMES.index(n) for n in LIP_NAMES]
         self._dims = [MOTION_INDEX[n] for n in LIP_NAMES]
@@ -125,7 +135,8 @@ class LipReader:
         [start, stop), from those within REACH_S of them."""
         near = [s for s in segments
                 if start / FPS - REACH_S < s[2] and s[1] < stop / FPS + REACH_S]
-        return mouth_track(near, np.arange(start, stop) / FPS)[:, self._columns]
+        return mouth_track(near, np.arange(start, stop) / FPS,
+                           self.coarticulation)[:, self._columns]
 
 
 def read_lips(audio: np.ndarray, frames: int, words: bool = False,
