@@ -99,8 +99,9 @@ def test_mouth_opening_reads_rendered_jaw():
 
 
 def test_evaluate_video_end_to_end(tmp_path):
-    # one real clip whose figures are known (the tiny model, 3 s): a side view, so neither
-    # the analyzer nor the reenactment is near its limits
+    # one real clip whose figures are known (the tiny model, 8 s): a side view, so neither
+    # the analyzer nor the reenactment is near its limits. (Its first 3-5 s alone are where
+    # the lip reader does worst: teacher_r 0.14-0.18, 0.30 at 8 s and over the whole clip.)
     video = shared_assets_dir() / "videos" / "edtalk_pose_source2.mp4" \
         if shared_assets_dir() else None
     if video is None or not video.is_file():
@@ -109,7 +110,7 @@ def test_evaluate_video_end_to_end(tmp_path):
     from vasa_core.pipeline import TalkingFacePipeline
 
     pipe = TalkingFacePipeline.from_pretrained(save_tiny_checkpoint(tmp_path / "ckpt"))
-    report = ev.evaluate_video(pipe, video, PATH, max_seconds=3.0)
+    report = ev.evaluate_video(pipe, video, PATH, max_seconds=8.0)
     assert -1 <= report["r"] <= 1 and abs(report["offset"]) <= ev.MAX_LAG
     assert report["dP_real"] > 0 and np.isfinite(report["join_jitter"])
     # the real video's own motion, re-rendered on the portrait, keeps its mouth; the

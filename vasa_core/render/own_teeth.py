@@ -75,9 +75,9 @@ class OwnTeeth:
                      cv2.LINE_AA, shift=4)
         inside = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(np.float32) / 255.0
         carried = share * inside * self._likeness(patch, colour)
-        share = self._share(points, lo, patch.shape[:2])  # 0 at the upper lip, 1 at the lower
+        depth = self._depth(points, lo, patch.shape[:2])  # 0 at the upper lip, 1 at the lower
         bite = self._bite(patch, points, crown)
-        self.upper = carried * np.clip((bite - share) * 8 + 0.5, 0, 1)
+        self.upper = carried * np.clip((bite - depth) * 8 + 0.5, 0, 1)
         self.lower = carried - self.upper
 
     @staticmethod
@@ -90,7 +90,7 @@ class OwnTeeth:
         pale = np.clip((ref[1] + 50.0 - hsv[..., 1]) / 25.0, 0, 1)
         return bright * pale
 
-    def _share(self, points: np.ndarray, lo: np.ndarray, shape) -> np.ndarray:
+    def _depth(self, points: np.ndarray, lo: np.ndarray, shape) -> np.ndarray:
         """(h, w) each box pixel's place between the lips in its column: 0 on the upper
         lip's inner edge, 1 on the lower's."""
         ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32) + 0.5
