@@ -14,11 +14,11 @@ corner-to-corner axis, v down across it):
   shadow   the lips shade the teeth and gums just inside them.
 
 Colours follow the portrait: teeth take the white balance and brightness of its skin, or
-its own teeth's colour when the photo shows them, and then the photo's teeth themselves are
-drawn over the rows, the upper with the skull and the lower with the jaw (own_teeth.py);
-cavity, tongue and gums take its lip colour. The
-interior fades in with the opening beyond the portrait's own, so the portrait's own mouth
-(closed or open) is reproduced exactly at its own motion.
+its own teeth's colour when the photo shows them, and then the photo's teeth themselves
+are drawn over the rows, the upper with the skull and the lower with the jaw
+(own_teeth.py); cavity, tongue and gums take its lip colour. The interior fades in with
+the opening beyond the portrait's own, so the portrait's own mouth (closed or open) is
+reproduced exactly at its own motion.
 """
 from __future__ import annotations
 
@@ -71,9 +71,9 @@ class MouthRenderer:
         self.teeth = self._own_teeth(canvas_image, src)
         # the photo's teeth themselves, drawn over the interior (own_teeth.py)
         share = 0.0 if self.teeth is None else distinct(self.teeth, skin)
-        self.own = (None if share <= 0.0
-                    else OwnTeeth(canvas_image, src, TEETH_HEIGHT * self.face_px, self.teeth,
-                             share))
+        self.own = None
+        if share > 0.0:
+            self.own = OwnTeeth(canvas_image, src, TEETH_HEIGHT * self.face_px, self.teeth, share)
         if self.teeth is None:  # enamel: bright, lit by the same light as the skin
             self.teeth = np.clip(bright * (0.55 + 0.45 * balance), 0, 255)
         self.cavity = np.clip(0.28 * lips + 6 * balance, 0, 255)
