@@ -29,7 +29,7 @@ from vasa_core.io.media import find_videos, iter_video
 OPEN = 0.12  # inner-lip gap / eye-corner distance of an open mouth
 TEETH_SHARE = 0.25  # brightest share of the opening's pixels taken as teeth
 CHEEKS = (50, 280, 101, 330, 205, 425)  # face-mesh points on both cheeks
-INNER = list(T.LIPS_INNER_UPPER) + list(T.LIPS_INNER_LOWER[::-1][1:-1])
+INNER = list(T.LIPS_INNER)
 
 
 def teeth_stats(frame: np.ndarray, pts: np.ndarray) -> tuple[float, float] | None:

@@ -163,7 +163,7 @@ def test_full_jaw_open_shows_teeth(path):
                          - lm[list(T.LIPS_INNER_UPPER[3:8]), :2], axis=1).mean()
     assert gap / face_w > 0.08, "mouth does not read as clearly open"
     import cv2
-    poly = lm[list(T.LIPS_INNER_UPPER) + list(T.LIPS_INNER_LOWER[::-1][1:-1]), :2]
+    poly = lm[list(T.LIPS_INNER), :2]
     mask = np.zeros(frame.shape[:2], np.uint8)
     cv2.fillPoly(mask, [poly.round().astype(np.int32)], 1)
     grey = frame.mean(-1)[mask > 0]

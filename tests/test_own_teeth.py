@@ -21,7 +21,7 @@ from vasa_core.io.examples import example_portraits
 from vasa_core.render import Renderer
 from vasa_core.render.own_teeth import distinct
 
-INNER = list(T.LIPS_INNER_UPPER) + list(T.LIPS_INNER_LOWER[::-1][1:-1])
+INNER = list(T.LIPS_INNER)
 
 
 @pytest.fixture(scope="module")

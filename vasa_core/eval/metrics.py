@@ -60,7 +60,7 @@ def opening_ratio(points: np.ndarray) -> float:
     """Inner-lip gap over the outer-eye-corner distance of one face's (478, 2) landmarks:
     the mouth opening every pixel measure here uses."""
     gap = np.linalg.norm(points[list(_LOWER)] - points[list(_UPPER)], axis=1).mean()
-    return float(gap / max(np.linalg.norm(points[33] - points[263]), 1e-6))
+    return float(gap / max(T.eye_distance(points), 1e-6))
 
 
 def opening_from_fits(found: list) -> np.ndarray:

@@ -25,6 +25,8 @@ LIPS_OUTER_LOWER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291)
 LIPS_INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
 LIPS_INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
 MOUTH_CORNERS = (61, 291)  # right, left
+# The inner lips as one closed contour (the opening between them), right corner first.
+LIPS_INNER = LIPS_INNER_UPPER + LIPS_INNER_LOWER[::-1][1:-1]
 
 RIGHT_BROW = (70, 63, 105, 66, 107, 46, 53, 52, 65, 55)  # outer -> inner, upper then lower
 LEFT_BROW = (300, 293, 334, 296, 336, 276, 283, 282, 295, 285)
@@ -40,6 +42,7 @@ OUTLINE_RING = (34, 68, 69, 71, 104, 108, 135, 137, 138, 139, 140, 151, 169, 170
                 177, 215, 227, 264, 298, 299, 301, 333, 337, 364, 366, 367, 368, 369, 394,
                 395, 396, 401, 435, 447)
 
+EYE_OUTER_CORNERS = (33, 263)  # right, left: their distance is the face's scale everywhere
 NOSE_TIP = 1
 NOSE_BASE = 2  # below the tip, where the upper lip begins: moves with the skull
 CHIN = 152
@@ -54,6 +57,12 @@ NOSE_WING_RIGHT, NOSE_WING_LEFT = 129, 358
 RIGID = (10, 338, 297, 332, 109, 67, 103, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1,
          127, 356, 234, 454, 93, 323, 33, 263, 133, 362, 130, 359, 226, 446,
          116, 345, 123, 352, 117, 346, 50, 280, 36, 266, 142, 371, 47, 277)
+
+
+def eye_distance(points: np.ndarray) -> float:
+    """Distance between the outer eye corners of landmarks `points` (478, 2+), px."""
+    right, left = EYE_OUTER_CORNERS
+    return float(np.linalg.norm(points[right] - points[left]))
 
 
 def lid_pairs(side: str) -> tuple[np.ndarray, np.ndarray]:

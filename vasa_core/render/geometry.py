@@ -20,8 +20,8 @@ import torch
 
 from ..face.basis import expression_basis, gaze_offsets
 from ..face.fit import transform_from_pose
-from ..face.topology import (FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER, OUTLINE_RING,
-                             lid_pairs)
+from ..face.topology import (CHIN, FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER, OUTLINE_RING,
+                             eye_distance, lid_pairs)
 from ..latent import (AFFECT, EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE,
                       FaceLatent)
 
@@ -253,7 +253,7 @@ class HeadGeometry:
         wide[k], wide[close] = 1.0, 0.0
         shape = self._shape_np(wide, self.latent.gaze0)
         gap = lip_gap(shape)
-        eyes = float(np.linalg.norm(shape[33] - shape[263]))
+        eyes = eye_distance(shape)
         per_unit = lip_gap(basis[k])  # gap per unit jawOpen
         missing = JAW_OPEN_GAP * eyes - gap
         b0 = float(e0[k])
@@ -310,7 +310,7 @@ class HeadGeometry:
         radius = np.linalg.norm(mesh0[:N_MESH] - centre, axis=1).max()
         ang = np.linspace(0, 2 * np.pi, 24, endpoint=False)
         rings, weights = [], []
-        chin_y = mesh0[152, 1]
+        chin_y = mesh0[CHIN, 1]
         for k, f in enumerate((1.35, 1.75)):
             p = centre + f * radius * np.stack([np.sin(ang), -np.cos(ang)], 1)
             below = np.clip((p[:, 1] - chin_y) / (NECK_FADE * radius), 0, 1)

@@ -27,10 +27,10 @@ import numpy as np
 
 from ..face import topology as T
 from ..latent import FaceLatent
-from .mouth_frame import MouthFrame
+from .mouth_frame import MouthFrame, mouth_box
 from .own_teeth import OwnTeeth, distinct
 
-INNER = np.array(T.LIPS_INNER_UPPER + T.LIPS_INNER_LOWER[::-1][1:-1])
+INNER = list(T.LIPS_INNER)
 # Sizes in face widths, the latent's unit: the canonical face is 1.0 wide and 0.66 between
 # the outer eye corners, so one unit is about 143 mm on an adult (outer corners ~95 mm).
 TEETH_HEIGHT = 0.073  # upper central incisor crown, ~10.5 mm
@@ -62,7 +62,7 @@ class MouthRenderer:
         self.face_px = latent.scale_px * geometry.canvas.scale  # face width in canvas px
         src = geometry.source
         self.open0 = _opening(src)
-        self.eyes0 = float(np.linalg.norm(src[33] - src[263]))
+        self.eyes0 = T.eye_distance(src)
         skin = self._sample(canvas_image, src, (50, 280, 101, 330, 205, 425))
         lips = self._sample(canvas_image, src, (17, 0, 84, 314, 37, 267))
         grey = skin.mean()
@@ -107,7 +107,7 @@ class MouthRenderer:
         relaxed lips, closed jaw), as distances per eye width: the upper row's gum line
         below the nose base, the lower row's biting edge above the chin."""
         frame = MouthFrame(points)
-        eyes = max(float(np.linalg.norm(points[33] - points[263])), 1e-6)
+        eyes = max(T.eye_distance(points), 1e-6)
         upper_lip = float(np.mean(frame.v(points[list(T.LIPS_INNER_UPPER[4:7])])))
         face = self.face_px * eyes / self.eyes0
         top = upper_lip - (TEETH_HEIGHT - TEETH_SHOWN) * face
@@ -125,10 +125,7 @@ class MouthRenderer:
         if w <= 0.0:
             return
         poly = target[INNER].astype(np.float32)
-        h_img, w_img = frame.shape[:2]
-        x0, y0 = np.floor(poly.min(0)).astype(int) - 2
-        x1, y1 = np.ceil(poly.max(0)).astype(int) + 3
-        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w_img), min(y1, h_img)
+        x0, y0, x1, y1 = mouth_box(poly, frame.shape)
         if x1 - x0 < 2 or y1 - y0 < 2:
             return
         mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
@@ -146,7 +143,7 @@ class MouthRenderer:
         u, v = frame.uv(np.stack([xs, ys], -1))
         v_up, v_lo = frame.curve(target, T.LIPS_INNER_UPPER, u), \
             frame.curve(target, T.LIPS_INNER_LOWER, u)
-        scale = float(np.linalg.norm(target[33] - target[263])) / self.eyes0  # face size now
+        scale = T.eye_distance(target) / self.eyes0  # face size now
         face = self.face_px * scale
         half = frame.half
         gap = np.maximum(v_lo - v_up, 1.0)

@@ -6,6 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 
+def mouth_box(points: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) integer px around `points` (K, 2) with a 2-3 px margin (room for
+    anti-aliased edges), clipped to an image of `shape` (H, W, ...)."""
+    x0, y0 = np.floor(points.min(0)).astype(int) - 2
+    x1, y1 = np.ceil(points.max(0)).astype(int) + 3
+    return max(x0, 0), max(y0, 0), min(x1, shape[1]), min(y1, shape[0])
+
+
 class MouthFrame:
     """The frame of a face's landmarks `points` (478, 2) px (the module doc)."""
 

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from ..face import topology as T
-from .mouth_frame import MouthFrame
+from .mouth_frame import MouthFrame, mouth_box
 
 NOSE_BASE, CHIN, LOWER_LIP = T.NOSE_BASE, T.CHIN, T.LOWER_LIP_MIDDLE  # skull, jaw, lip
 
@@ -60,15 +60,14 @@ class OwnTeeth:
     def __init__(self, image: np.ndarray, points: np.ndarray, crown: float,
                  colour: np.ndarray, share: float = 1.0):
         self.frame0 = MouthFrame(points)
-        self.eyes0 = float(np.linalg.norm(points[33] - points[263]))
+        self.eyes0 = T.eye_distance(points)
         self.anchors0 = {k: np.array(self.frame0.uv(points[k]))
                          for k in (NOSE_BASE, CHIN, LOWER_LIP)}
-        inner = np.array(T.LIPS_INNER_UPPER + T.LIPS_INNER_LOWER[::-1][1:-1])
-        lo = np.floor(points[inner].min(0)).astype(int) - 2
-        hi = np.ceil(points[inner].max(0)).astype(int) + 3
-        lo, hi = np.maximum(lo, 0), np.minimum(hi, image.shape[1::-1])
+        inner = list(T.LIPS_INNER)
+        x0, y0, x1, y1 = mouth_box(points[inner], image.shape)
+        lo = np.array([x0, y0])
         self.offset = lo.astype(np.float32)  # (x, y) of the pieces' box in the canvas
-        patch = image[lo[1]:hi[1], lo[0]:hi[0]]
+        patch = image[y0:y1, x0:x1]
         self.rgb = patch.astype(np.float32)
         mask = np.zeros(patch.shape[:2], np.uint8)
         cv2.fillPoly(mask, [((points[inner] - lo) * 16).round().astype(np.int32)], 255,
@@ -127,7 +126,7 @@ class OwnTeeth:
         """The pieces over `under` (h, w, 3) float: `frame` the target's mouth frame,
         target (478, 2) its landmarks, (u, v) (h, w) each pixel's place in that frame. The
         lower piece first: the upper incisors close in front of it."""
-        k = self.eyes0 / max(float(np.linalg.norm(target[33] - target[263])), 1e-6)
+        k = self.eyes0 / max(T.eye_distance(target), 1e-6)
         # (u, v) now -> the photo's mouth frame: (u, v) k + shift, shift (2,) per anchor
         shift = {a: self.anchors0[a] - np.array(frame.uv(target[a])) * k for a in self.anchors0}
         # the lower lip drops further than the jaw as the mouth opens (its own travel)
