@@ -3,7 +3,7 @@ previous release, side by side, as small JPEGs in docs/gallery/.
 
     python -m benchmarks.gallery [--previous REV] [--out docs/gallery] [--tile 160]
 
-Per portrait (the built-in one and every shared one), one sheet: this checkout's
+Per portrait (the built-in ones and every shared one), one sheet: this checkout's
 renderer in the top block, the `--previous` revision's below it (default
 PREVIOUS_RELEASE, the last release before the renderer's lifelike work). Frames:
 neutral (the portrait's own motion), the mouth at its widest, both eyes shut, yaw -25 and
@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from vasa_core.face import analyze_image
-from vasa_core.io.examples import example_portrait_path, shared_portraits
+from vasa_core.io.examples import example_portraits, shared_portraits
 from vasa_core.latent import Motion
 
 from .lifelike import TURNS, commands
@@ -113,7 +113,7 @@ def main() -> None:
         tree = previous_tree(rev, Path(tmp) / "previous")
         try:
             index = []
-            for image in [example_portrait_path(), *shared_portraits()]:
+            for image in [*(e.path for e in example_portraits()), *shared_portraits()]:
                 labels, motion = commanded(analyze_image(image).motion0())
                 rows = [("now", render_here(image, motion, args.size)),
                         (rev, render_at(tree, image, motion, args.size))]
