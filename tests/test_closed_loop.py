@@ -67,11 +67,7 @@ PORTRAITS = portrait_params()
 # Known gaps, measured 2026-11-22 (see the issue note): MediaPipe does not read these
 # renders the commanded way yet. strict=True: a fix makes them fail until removed here.
 KNOWN_GAPS = {
-    ("jawOpen", "liveportrait_d9.jpg"), ("jawOpen", "liveportrait_s10.jpg"),
-    # since the mouth interior's anatomical teeth and tongue (2026-12-07): his opening reads
-    # 0.41 eye distances on pixels (benchmarks/lifelike.py), but the fitted jawOpen only
-    # rises 0.27 -> 0.50 (gain 0.23 < 0.3)
-    ("jawOpen", "liveportrait_d8.jpg"),
+    ("jawOpen", "liveportrait_d9.jpg"),  # her photo's mouth is already wide open
     ("mouthPucker", "face_recognition_biden2.jpg"), ("mouthPucker", "face_recognition_obama.jpg"),
     ("gaze_yaw", "liveportrait_d9.jpg"),
     ("pitch", "liveportrait_d9.jpg"),  # her head thrown back (-11 deg): a nod reads 0.63
@@ -153,15 +149,26 @@ def test_full_blink_reads_closed(path):
     assert ratio <= CLOSED, f"eye aspect ratio {ratio:.3f} of open"
 
 
-@pytest.mark.parametrize("path", PORTRAITS)
+WIDE_OPEN = 0.35  # issue 24: a commanded wide-open jaw, in eye distances on pixels
+
+
+# The Vermeer at 512 px: drawn 0.39, read 0.330 (0.352 at 256, benchmarks/lifelike.py)
+WIDE_OPEN_GAPS = {"liveportrait_s10.jpg"}
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p.values[0], id=p.id, marks=[pytest.mark.xfail(
+        strict=True, reason="known wide-open gap")] if p.values[0].name in WIDE_OPEN_GAPS else [])
+    for p in PORTRAITS])
 def test_full_jaw_open_shows_teeth(path):
-    frames, _ = _recover(path, "jawOpen", [1.0])
-    frame = frames[0]
+    """jawOpen 1 (mouthClose 0) reads as a wide-open mouth on every portrait, whatever its
+    own expression (a grim face is stretched, render.geometry.JAW_OPEN_GAP; a mouth opened
+    past belief is bounded, JAW_WIDEST_GAP), with teeth and a dark cavity inside."""
+    motion = cached_latent(str(path)).motion0().set("jawOpen", 1.0).set("mouthClose", 0.0)
+    frame = cached_renderer(str(path)).render(motion)[0]
     _, lm, _ = detect_and_fit(frame)
-    face_w = np.linalg.norm(lm[T.CHEEK_LEFT, :2] - lm[T.CHEEK_RIGHT, :2])
-    gap = np.linalg.norm(lm[list(T.LIPS_INNER_LOWER[3:8]), :2]
-                         - lm[list(T.LIPS_INNER_UPPER[3:8]), :2], axis=1).mean()
-    assert gap / face_w > 0.08, "mouth does not read as clearly open"
+    assert T.opening_ratio(lm[:, :2]) >= WIDE_OPEN, \
+        f"mouth reads {T.opening_ratio(lm[:, :2]):.3f} eye distances open"
     import cv2
     poly = lm[list(T.LIPS_INNER), :2]
     mask = np.zeros(frame.shape[:2], np.uint8)

@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from ..face import topology as T
+from ..face.topology import opening_ratio  # noqa: F401 (re-exported)
 from ..face.analyze import default_detector, detect_and_fit
 from ..grid import FPS, resample  # noqa: F401 (resample: re-exported)
 from ..latent import Motion
@@ -39,7 +40,6 @@ EAR_ON, EAR_OFF = 0.65, 0.85  # of the clip's median eye aspect ratio: shut, ope
 # per eye (right, left): (upper lid middle, lower lid middle, outer corner, inner corner)
 EYES = tuple((int(up[4]), int(lo[4]), int(up[0]), int(up[-1]))
              for up, lo in (T.lid_pairs("right"), T.lid_pairs("left")))
-_UPPER, _LOWER = T.LIPS_INNER_UPPER[4:7], T.LIPS_INNER_LOWER[4:7]
 
 
 def mouth_opening(frames: Iterable[np.ndarray]) -> np.ndarray:
@@ -54,13 +54,6 @@ def track(frames: Iterable[np.ndarray], shape: np.ndarray | None = None) -> list
     detector = default_detector(static=False)
     detector.reset()  # a new clip: nothing carried over from the last one
     return [detect_and_fit(frame, detector, retry=False, shape=shape) for frame in frames]
-
-
-def opening_ratio(points: np.ndarray) -> float:
-    """Inner-lip gap over the outer-eye-corner distance of one face's (478, 2) landmarks:
-    the mouth opening every pixel measure here uses."""
-    gap = np.linalg.norm(points[list(_LOWER)] - points[list(_UPPER)], axis=1).mean()
-    return float(gap / max(T.eye_distance(points), 1e-6))
 
 
 def opening_from_fits(found: list) -> np.ndarray:

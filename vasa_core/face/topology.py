@@ -65,6 +65,15 @@ def eye_distance(points: np.ndarray) -> float:
     return float(np.linalg.norm(points[right] - points[left]))
 
 
+def opening_ratio(points: np.ndarray) -> float:
+    """Inner-lip gap (its middle three point pairs) over the outer-eye-corner distance of
+    one face's (478, 2) landmarks: the mouth opening every pixel measure uses, and the
+    renderer's bound on a fully open jaw (render/geometry.py, JAW_WIDEST_GAP)."""
+    upper, lower = list(LIPS_INNER_UPPER[4:7]), list(LIPS_INNER_LOWER[4:7])
+    gap = np.linalg.norm(points[lower] - points[upper], axis=1).mean()
+    return float(gap / max(eye_distance(points), 1e-6))
+
+
 def lid_pairs(side: str) -> tuple[np.ndarray, np.ndarray]:
     """Upper and lower lid contours of one eye ('left' or 'right'), as index arrays (9,)."""
     if side == "left":

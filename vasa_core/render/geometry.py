@@ -21,16 +21,26 @@ import torch
 from ..face.basis import expression_basis, gaze_offsets
 from ..face.fit import transform_from_pose
 from ..face.topology import (CHIN, FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER, OUTLINE_RING,
-                             eye_distance, lid_pairs)
+                             eye_distance, lid_pairs, opening_ratio)
 from ..latent import (AFFECT, EXPRESSION_NAMES, EXPRESSION_SLICE, GAZE_SLICE, POSE_SLICE,
                       FaceLatent)
 
 N_MESH = 468
-# The inner-lip gap a fully open jaw (jawOpen 1, mouthClose 0) shows at least, in outer-eye-
-# corner distances: a portrait whose fitted neutral keeps its lips pressed or rolled in
-# (identity the single-image fit could not separate) has its jaw stretched to open this far.
+# The jaw's travel: a portrait whose fitted neutral keeps its lips pressed or rolled in
+# (identity the single-image fit could not separate) has its jaw stretched until jawOpen 1
+# would part the inner lips by JAW_OPEN_GAP eye distances on its frontal canonical face,
+# so that speech's syllables open every face alike.
 JAW_OPEN_GAP = 0.5
 MAX_JAW_GAIN = 2.0
+# What the camera is shown is bounded: the lips part by at most JAW_WIDEST_GAP eye
+# distances as the photo's camera sees the face (its own pose; the same
+# measure as every pixel reading, topology.opening_ratio): a little past the widest
+# opening the shared real videos' speakers show. Wider, an open mouth looks like a scream
+# and MediaPipe no longer believes it: it reads the lower lip back up inside the cavity,
+# so a wider mouth reads narrower. Chosen leaving each of 24 portraits out
+# (docs/experiments.md). It is the jaw's ceiling in `_personalise`; speech reaches it only
+# at its widest syllables.
+JAW_WIDEST_GAP = 0.39
 _LIP_UPPER, _LIP_LOWER = list(LIPS_INNER_UPPER[3:8]), list(LIPS_INNER_LOWER[3:8])  # middle
 # The ARKit-style basis moves brows, cheeks, squints and sneers a few millimetres, which
 # reads as almost nothing on a face; the affect coefficients (latent.AFFECT, whose rest
@@ -260,6 +270,20 @@ class HeadGeometry:
         gain = 1.0 + max(missing, 0.0) / max((1.0 - b0) * per_unit, 1e-6)
         return k, b0, float(min(gain, MAX_JAW_GAIN))
 
+    def _jaw_ceiling(self, k: int, b0: float) -> float:
+        """The effective jawOpen (index k) at which this face's inner lips part by
+        JAW_WIDEST_GAP eye distances in the photo's view (mouthClose 0), never below the
+        portrait's own b0. The projected gap is affine in the coefficient: two samples."""
+        e = np.asarray(self.latent.expression0, np.float64).copy()
+        e[EXPRESSION_NAMES.index("mouthClose")] = 0.0
+        ratios = []
+        for b in (1.0, 2.0):
+            e[k] = b
+            ratios.append(opening_ratio(self._project_np(self.latent.pose0.to_array(),
+                                                         self._shape_np(e, self.latent.gaze0))))
+        per_unit = max(ratios[1] - ratios[0], 1e-6)
+        return max(1.0 + (JAW_WIDEST_GAP - ratios[0]) / per_unit, b0)
+
     def _stretch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(rest b0 (K,), gain k (K,), ceiling (K,)) of `_personalise`: gain 1 where
         nothing is stretched, ceiling inf where nothing is capped."""
@@ -267,14 +291,17 @@ class HeadGeometry:
         rest, gain = np.zeros(len(EXPRESSION_NAMES)), np.ones(len(EXPRESSION_NAMES))
         ceiling = np.full(len(EXPRESSION_NAMES), np.inf)
         gain[k_affect], ceiling[k_affect] = AFFECT_TRAVEL, AFFECT_MAX  # rest 0 there
-        for k, b0, g in (*self._blink_gains(), self._jaw_gain()):
+        jaw = self._jaw_gain()
+        for k, b0, g in (*self._blink_gains(), jaw):
             rest[k], gain[k] = b0, g
+        ceiling[jaw[0]] = self._jaw_ceiling(jaw[0], jaw[1])
         as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64, device=self.device)
         return as_tensor(rest), as_tensor(gain), as_tensor(ceiling)
 
     def _personalise(self, expr: torch.Tensor) -> torch.Tensor:
         """(B, K) coefficients stretched above the portrait's own, b0 + k (b - b0) where
-        b > b0 (`_blink_gains`, `_jaw_gain`, AFFECT_TRAVEL), affect capped at AFFECT_MAX."""
+        b > b0 (`_blink_gains`, `_jaw_gain`, AFFECT_TRAVEL); affect capped at AFFECT_MAX, the
+        jaw where its lips part by JAW_WIDEST_GAP (`_jaw_ceiling`)."""
         expr = expr.to(torch.float64)
         out = torch.where(expr > self._rest, self._rest + self._gain * (expr - self._rest), expr)
         return torch.minimum(out, self._ceiling)
