@@ -21,6 +21,7 @@ from conftest import cached_latent, cached_renderer, portrait_params
 from vasa_core.eval.metrics import eye_ratio
 from vasa_core.face import analyze_frames, detect_and_fit
 from vasa_core.face import topology as T
+from vasa_core.io.examples import example_portraits
 from vasa_core.latent import RELATIVE, Motion
 from vasa_core.animate.tour import sweep
 
@@ -179,6 +180,27 @@ def test_full_jaw_open_shows_teeth(path):
     dark = (grey < 0.5 * np.median(face)).mean()
     assert teeth > 0.05, f"no teeth visible ({teeth:.3f} of the opening is bright)"
     assert dark > 0.1, f"no dark cavity ({dark:.3f})"
+
+
+@pytest.mark.parametrize("path", [e.path for e in example_portraits()], ids=lambda p: p.name)
+def test_a_full_jaw_is_drawn_at_the_widest_gap_and_speech_below_it_untouched(path):
+    """The drawn landmarks (no reading): jawOpen 1 parts the lips by JAW_WIDEST_GAP eye
+    distances in the photo's view (or by the photo's own opening, if wider); 0.6, about
+    the widest syllable speech asks for, stays below the jaw's ceiling."""
+    import torch
+    from vasa_core.latent import EXPRESSION_NAMES, EXPRESSION_SLICE
+    from vasa_core.render.geometry import JAW_WIDEST_GAP, N_MESH
+
+    latent, geometry = cached_latent(str(path)), cached_renderer(str(path)).geometry
+    own = latent.motion0()
+    rows = np.stack([own.values[0]] + [own.set("jawOpen", j).set("mouthClose", 0.0).values[0]
+                                       for j in (0.6, 1.0)])
+    drawn = [T.opening_ratio(t[:N_MESH]) for t in
+             geometry.displacement(torch.as_tensor(rows)).target]
+    assert drawn[2] == pytest.approx(max(JAW_WIDEST_GAP, drawn[0]), abs=0.015)
+    k = EXPRESSION_NAMES.index("jawOpen")
+    speech = float(geometry._personalise(torch.as_tensor(rows[1:2, EXPRESSION_SLICE]))[0, k])
+    assert speech < float(geometry._ceiling[k]) and drawn[1] < drawn[2] - 0.02
 
 
 SPEECH_JAW, SPEECH_GAP = 0.2, 0.045  # a small syllable's jaw; its lips' gap in eye distances
