@@ -15,7 +15,7 @@ from scipy.signal import find_peaks
 
 from conftest import cached_latent, cached_renderer
 from vasa_core.face import topology as T
-from vasa_core.io.examples import example_portrait_path
+from vasa_core.io.examples import example_portrait_path, example_portraits
 from vasa_core.render.mouth_frame import MouthFrame
 
 
@@ -64,3 +64,20 @@ def test_lower_teeth_rest_on_the_lower_lip(opened):
     depth = (v_lo - v[lower_half & bright]) / (v_lo - v_up)  # 0 at the lower lip
     assert depth.max() < 0.25, (
         f"lower teeth float {depth.max():.2f} of the opening above the lower lip")
+
+
+@pytest.mark.parametrize("example", example_portraits(), ids=lambda e: e.path.name)
+def test_an_opened_mouth_is_an_oval_and_the_photo_is_kept(example):
+    """The jaw is drawn tapered towards the corners (face/basis.py, tapered_jaw): beside
+    each corner the lower lip drops about 0.6 as far as in the middle (rigid, 0.83-0.89: a
+    box), and the photo's own motion still draws the photo's own landmarks."""
+    path = str(example.path)
+    geometry = cached_renderer(path).geometry
+    own = cached_latent(path).motion0()
+    rows = np.stack([own.values[0], own.set("jawOpen", 0.55).set("mouthClose", 0.0).values[0]])
+    controls = geometry.displacement(torch.as_tensor(rows))
+    assert np.abs(controls.disp[0][:468]).max() < 1e-3
+    lower = list(T.LIPS_INNER_LOWER)
+    drop = np.linalg.norm(controls.target[1][lower] - controls.target[0][lower], axis=1)
+    beside = (drop[1] + drop[-2]) / 2 / drop[5]
+    assert beside < 0.75, f"beside its corners the lower lip drops {beside:.2f} of the middle"

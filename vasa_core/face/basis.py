@@ -19,6 +19,13 @@ from . import topology as T
 from .canonical import canonical
 
 JAW_ANGLE_DEG = 20.0
+# An open mouth is an oval, not a box: the lips' tissue is held at the commissures, so near
+# the lips the jaw's drop falls off towards the corners (an elliptic profile across the
+# mouth, down to JAW_CORNER_DROP of it at the corners), over about LIP_TAPER_DEPTH face
+# widths below the inner lower lip (the lower lip's thickness); the chin drops rigidly.
+# Drawn only (`tapered_jaw`, render/geometry.py): fits keep the rigid jaw.
+JAW_CORNER_DROP = 0.4
+LIP_TAPER_DEPTH = 0.04
 EYEBALL_RADIUS = 0.077  # face widths; iris centre travel = radius * sin(angle)
 
 
@@ -174,6 +181,20 @@ def _face_fields(c: np.ndarray) -> dict[str, np.ndarray]:
     f["cheekPuff"] = cheeks[:, None] * np.stack(
         [0.04 * np.sign(c[:, 0]), np.zeros(len(c)), np.full(len(c), -0.025)], 1)
     return f
+
+
+@lru_cache(maxsize=1)
+def tapered_jaw() -> np.ndarray:
+    """(478, 3) float32: the jawOpen field with its drop tapered towards the mouth corners
+    near the lips (JAW_CORNER_DROP, LIP_TAPER_DEPTH), as the renderer draws it."""
+    c = canonical()[0].astype(np.float64)
+    right, left = c[T.LIPS_INNER_LOWER[0], 0], c[T.LIPS_INNER_LOWER[-1], 0]
+    across = np.clip(np.abs(c[:, 0] - (right + left) / 2) / (abs(left - right) / 2), 0, 1)
+    profile = JAW_CORNER_DROP + (1.0 - JAW_CORNER_DROP) * np.sqrt(1.0 - across**2)
+    lip = _interp_contour(c, T.LIPS_INNER_LOWER, c[:, 0])
+    near = np.exp(-0.5 * (np.maximum(c[:, 1] - lip, 0.0) / LIP_TAPER_DEPTH) ** 2)
+    near[c[:, 1] < lip - 0.02] = 0.0  # the upper lip's side does not move with the jaw
+    return (_jaw(c) * (1.0 - near * (1.0 - profile))[:, None]).astype(np.float32)
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import torch
 
-from ..face.basis import expression_basis, gaze_offsets
+from ..face.basis import expression_basis, gaze_offsets, tapered_jaw
 from ..face.fit import transform_from_pose
 from ..face.topology import (CHIN, FACE_OVAL, LIPS_INNER_LOWER, LIPS_INNER_UPPER, OUTLINE_RING,
                              eye_distance, lid_pairs, opening_ratio)
@@ -40,7 +40,7 @@ MAX_JAW_GAIN = 2.0
 # so a wider mouth reads narrower. Chosen leaving each of 24 portraits out
 # (docs/experiments.md). It is the jaw's ceiling in `_personalise`; speech reaches it only
 # at its widest syllables.
-JAW_WIDEST_GAP = 0.39
+JAW_WIDEST_GAP = 0.41
 _LIP_UPPER, _LIP_LOWER = list(LIPS_INNER_UPPER[3:8]), list(LIPS_INNER_LOWER[3:8])  # middle
 # The ARKit-style basis moves brows, cheeks, squints and sneers a few millimetres, which
 # reads as almost nothing on a face; the affect coefficients (latent.AFFECT, whose rest
@@ -165,7 +165,7 @@ class HeadGeometry:
         # float64: the batched einsums then round the same whatever the batch size, so a
         # frame does not depend on its batch (float32 GEMM blocking varies with B).
         t = lambda a: torch.as_tensor(np.asarray(a, np.float64), device=device)
-        self._identity, self._basis = t(latent.identity), t(self._closing_basis())
+        self._identity, self._basis = (t(a) for a in self._drawn_model())
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
         self._rest, self._gain, self._ceiling = self._stretch()
@@ -251,6 +251,18 @@ class HeadGeometry:
             up, lo = (list(a[1:-1]) for a in lid_pairs(side))  # the corners stay put
             basis[k, up, :2] = basis[k, lo, :2] + (obs[lo, :2] - obs[up, :2]) / reach
         return basis
+
+    def _drawn_model(self) -> tuple[np.ndarray, np.ndarray]:
+        """(identity (V, 3), basis (K, V, 3)) as drawn: the closing lids
+        (`_closing_basis`) and the jaw tapered towards the mouth's corners
+        (basis.tapered_jaw). The identity takes the taper's difference at the photo's own
+        jaw b0 off again, so the photo's own motion still draws the photo's own face."""
+        basis = self._closing_basis()
+        k = EXPRESSION_NAMES.index("jawOpen")
+        tapered = tapered_jaw().astype(np.float64)
+        identity = self.latent.identity - (tapered - basis[k]) * float(self.latent.expression0[k])
+        basis[k] = tapered
+        return identity, basis
 
     def _jaw_gain(self) -> tuple[int, float, float]:
         """(jawOpen index, the portrait's jawOpen b0, gain k) for `_personalise`: above b0
