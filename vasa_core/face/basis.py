@@ -23,8 +23,10 @@ JAW_ANGLE_DEG = 20.0
 # the lips the jaw's drop falls off towards the corners (an elliptic profile across the
 # mouth, down to JAW_CORNER_DROP of it at the corners), over about LIP_TAPER_DEPTH face
 # widths below the inner lower lip (the lower lip's thickness); the chin drops rigidly.
+# A stronger taper is nearer real mouths' shape but reads worse to MediaPipe, in streamed
+# lip sync and wide-open jaws (docs/experiments.md, "An oval mouth").
 # Drawn only (`tapered_jaw`, render/geometry.py): fits keep the rigid jaw.
-JAW_CORNER_DROP = 0.4
+JAW_CORNER_DROP = 0.6
 LIP_TAPER_DEPTH = 0.04
 EYEBALL_RADIUS = 0.077  # face widths; iris centre travel = radius * sin(angle)
 
