@@ -165,7 +165,8 @@ class HeadGeometry:
         # float64: the batched einsums then round the same whatever the batch size, so a
         # frame does not depend on its batch (float32 GEMM blocking varies with B).
         t = lambda a: torch.as_tensor(np.asarray(a, np.float64), device=device)
-        self._identity, self._basis = (t(a) for a in self._drawn_model())
+        self._drawn = self._drawn_model()  # (identity, basis) in numpy, for `_jaw_ceiling`
+        self._identity, self._basis = (t(a) for a in self._drawn)
         self._proxy3d, self._ring_w = t(proxy3d), t(ring_w)
         self._src = t(self.source)
         self._rest, self._gain, self._ceiling = self._stretch()
@@ -188,8 +189,10 @@ class HeadGeometry:
         return self.canvas.to_canvas(mesh).astype(np.float32)
 
     # -- model ---------------------------------------------------------------------------
-    def _shape_np(self, expression, gaze) -> np.ndarray:
-        return (self.latent.identity + np.einsum("k,kvc->vc", expression, expression_basis())
+    def _shape_np(self, expression, gaze, model=None) -> np.ndarray:
+        """(478, 3) canonical shape of the fitted model, or of `model` (identity, basis)."""
+        identity, basis = model or (self.latent.identity, expression_basis())
+        return (identity + np.einsum("k,kvc->vc", expression, basis)
                 + gaze_offsets(np.asarray(gaze)))
 
     def _project_np(self, pose, points) -> np.ndarray:
@@ -283,16 +286,18 @@ class HeadGeometry:
         return k, b0, float(min(gain, MAX_JAW_GAIN))
 
     def _jaw_ceiling(self, k: int, b0: float) -> float:
-        """The effective jawOpen (index k) at which this face's inner lips part by
-        JAW_WIDEST_GAP eye distances in the photo's view (mouthClose 0), never below the
-        portrait's own b0. The projected gap is affine in the coefficient: two samples."""
+        """The effective jawOpen (index k) at which this face's inner lips, as drawn
+        (`_drawn_model`), part by JAW_WIDEST_GAP eye distances in the photo's view
+        (mouthClose 0), never below the portrait's own b0. The projected gap is affine in
+        the coefficient: two samples."""
         e = np.asarray(self.latent.expression0, np.float64).copy()
         e[EXPRESSION_NAMES.index("mouthClose")] = 0.0
         ratios = []
         for b in (1.0, 2.0):
             e[k] = b
             ratios.append(opening_ratio(self._project_np(self.latent.pose0.to_array(),
-                                                         self._shape_np(e, self.latent.gaze0))))
+                                                         self._shape_np(e, self.latent.gaze0,
+                                                                        self._drawn))))
         per_unit = max(ratios[1] - ratios[0], 1e-6)
         return max(1.0 + (JAW_WIDEST_GAP - ratios[0]) / per_unit, b0)
 
